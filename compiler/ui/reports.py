@@ -33,6 +33,7 @@ from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
 from compiler.model.state_sets import state_set_warnings
 from compiler.model.success_totals import success_total_warnings
+from compiler.model.summary_slices import summary_slice_warnings
 from compiler.model.types import Fleet, Service
 from compiler.model.unbounded_groups import group_label_warnings
 from compiler.model.up_join_labels import up_join_warnings
@@ -217,7 +218,8 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
     that count only successes, probe gauges whose condition a failed probe passes,
     memory shares of what a runtime has committed, state-set gauges read across every state,
-    backend exporters read with nothing paging when they cannot reach the backend."""
+    backend exporters read with nothing paging when they cannot reach the backend, time slices over a summary's
+    quantile combined across series."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -243,6 +245,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")
     out.diagnostics(state_set_warnings(services), severity="warning", code="selector")
     out.diagnostics(backend_reach_warnings(services), severity="warning", code="selector")
+    out.diagnostics(summary_slice_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
