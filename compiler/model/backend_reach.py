@@ -31,6 +31,8 @@ _REACH = {
     "memcached_": ("memcached_up", "memcached"),
     "mongodb_": ("mongodb_up", "MongoDB"),
 }
+# A client's own series under an exporter's prefix (Micrometer's MongoDB driver metrics): the application writes them
+_CLIENT_PREFIXES = ("mongodb_driver_",)
 
 
 def backend_reach_warnings(services: Sequence[Service]) -> list[Diagnostic]:
@@ -42,6 +44,8 @@ def backend_reach_warnings(services: Sequence[Service]) -> list[Diagnostic]:
         warned: set[str] = set()
         for location, path, _, series in _readers(service):
             prefix = next((p for p in _REACH if series.startswith(p)), None)
+            if series.startswith(_CLIENT_PREFIXES):
+                continue
             if prefix is None or prefix in warned or _REACH[prefix][0] in watched:
                 continue
             warned.add(prefix)
