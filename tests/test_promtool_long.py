@@ -12,11 +12,13 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
 
 from compiler.api import compile_specs
+from compiler.targets.prometheus.promtool import traffic_cases as traffic_cases_module
 from compiler.targets.prometheus.promtool.cases import LANE, LONG_STEP, Case
 from compiler.targets.prometheus.promtool.key_common import WEEK
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
@@ -124,6 +126,16 @@ def test_rules_that_may_drop_the_lane_label_run_one_after_another(tmp_path: Path
         assert lanes(apart) <= {"", "floor"} and max(c.at for c in apart[0].alerts) > 2 * WEEK
     # steps of an hour or less keep earlier samples in the 1h averages: no lanes either
     assert lanes(traffic_cases(service, anomaly, milestone, HOUR)) <= {"", "floor"}
+
+
+def test_comparisons_one_after_another_pass_promtool_at_the_long_steps(tmp_path: Path) -> None:
+    """The fallback above, run: at 12h steps the level after the drop was checked quiet one step in, where the
+    alert's keep_firing_for (5m) still held it (a 1m replay fires there too, quiet 5m later). Round 49's
+    `unless on ()` on SLOTrafficStopped made an ingress's traffic case fall back, and its compile failed."""
+    with mock.patch.object(traffic_cases_module, "lane_safe", lambda rules: False):
+        out = _compile(tmp_path)
+    assert _last(_long(out)) > 2 * WEEK  # one after another
+    _promtool(out, "tests/svc-0000.long.test.yaml")
 
 
 @pytest.mark.parametrize("hold", ["30m"])  # the most allowed; 1m and 10m pass too (a week of steps each)

@@ -73,11 +73,15 @@ def _sequential_case(service: Service, anomaly: list[Rule], milestone: list[Rule
     hold = max(steps_after(max((r.for_seconds for r in anomaly), default=0), step), step)
     hold_m = steps_after(max((r.for_seconds for r in milestone), default=0), step)
     part = hour + hold + step  # long enough for a steady week-ago average inside it, and a check
+    # The alert outlives its condition by keep_firing_for: inside the hour the averages take to settle (they cross
+    # the line well before its end), or at steps over an hour one more evaluation. The level checked right after
+    # the drop needs that long (round 49: at 12h steps it was checked quiet one step after the drop, still held).
+    settled = max(hour, steps_after(max((r.keep_firing_seconds for r in anomaly), default=0), step))
     # The first week opens with traffic just under, then just over, the floor (twice when the lower
     # branch exists): a week later 8/s (and then a drop) is compared with them only above the floor.
     first_week = [under, over] * (2 if falls else 1)
     drop = under * (1 - share * ABOVE)
-    change = WEEK + len(first_week) * part + hour + step
+    change = WEEK + len(first_week) * part + settled + step
     values = [f"{decimal_text(v)}+0x{part // step - 1}" for v in first_week]
     if falls:
         values += [
