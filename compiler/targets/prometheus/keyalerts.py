@@ -120,6 +120,16 @@ def _seconds_text(alert: AlertDef) -> str:
     return decimal_text(value) + "s"
 
 
+def _stop_paged(service: Service) -> str:
+    """SLOTrafficStopped fired within the hour the traffic anomaly averages: a drop in that hour is the stop it
+    paged for. Round 48 (tickets48): an ingress stopped for 3h paged from +15m and ticketed from +75m to 30 minutes
+    past the page's end (the hour's mean still low). An inhibit rule mutes only while the page fires: a 40-minute
+    stop's drop fires after the page has ended, and a long stop's after the traffic came back."""
+    own = {names.LABEL_SERVICE: service.name, names.LABEL_TEAM: service.team}
+    firing = {**own, names.LABEL_ALERTNAME: names.SLO_TRAFFIC_STOPPED, names.LABEL_ALERTSTATE: "firing"}
+    return f"max_over_time({names.ALERTS_SERIES}{label_selector(firing)}[{ANOMALY_AVERAGE}])"
+
+
 def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind, int]) -> str:
     kind = alert.kind
     # a saturation signal with a missing-data twin is read until the twin takes over (saturation_twins)
@@ -169,6 +179,8 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         expr = f"{ratio} > {decimal_text(1 + share)}"
         if share < 1:
             expr += f"\nor\n{ratio} < {decimal_text(1 - share)}"
+            if any(a.stopped for a in service_alerts(service)):  # `or` binds last: the drop branch only
+                expr += f"\nunless on ()\n{_stop_paged(service)}"
         return expr
     if kind is AlertKind.DEPLOYMENT:
         versions = names.SERVICE_VERSIONS + selector
