@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from compiler.api import CompileOptions, load_fleet
-from compiler.targets import TargetOptions, prometheus
+from compiler.targets import TargetOptions, prometheus, runbooks
 from tests.conftest import require_tool
 
 SPEC = """\
@@ -146,3 +146,16 @@ def test_a_drop_that_is_no_stop_still_tickets(tmp_path: Path) -> None:
     paged, ticketed = _replay(tmp_path, lambda m: 0.2 if STOP <= m < STOP + 180 else 1.0)
     assert paged == []
     assert ticketed and ticketed[0] <= 75 and max(ticketed) >= 180, ticketed
+
+
+def test_the_runbook_says_a_stop_is_the_page(tmp_path: Path) -> None:
+    """The ticket's runbook says so where the service has SLOTrafficStopped, and only there."""
+    direct = SPEC.replace("shop-ingress", "shop-web").replace("targets_via: ingress\n", "")
+    (tmp_path / "specs").mkdir()
+    for name, text in (("shop-ingress", SPEC), ("shop-web", direct)):
+        (tmp_path / "specs" / f"{name}.yaml").write_text(text)
+    fleet, _ = load_fleet([str(tmp_path / "specs")], CompileOptions(), {})
+    pages = {a.path: a.content for a in runbooks.service_artifacts(fleet, fleet.services, TargetOptions())}
+    said = "A stop is not this alert's: for an hour after SLOTrafficStopped fires"
+    assert said in pages["runbooks/shop-ingress/ServiceUnusualTraffic.md"]
+    assert said not in pages["runbooks/shop-web/ServiceUnusualTraffic.md"]

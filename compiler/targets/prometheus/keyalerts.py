@@ -14,7 +14,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
-from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.alerts import AlertDef, leaves_stops_to_a_page, service_alerts
 from compiler.model.burnrate import count_floor, default_min_bad_events
 from compiler.model.disk_trend import DISK_TREND_WINDOW, time_to_full
 from compiler.model.down_groups import down_groups
@@ -179,7 +179,7 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         expr = f"{ratio} > {decimal_text(1 + share)}"
         if share < 1:
             expr += f"\nor\n{ratio} < {decimal_text(1 - share)}"
-            if any(a.stopped for a in service_alerts(service)):  # `or` binds last: the drop branch only
+            if leaves_stops_to_a_page(service):  # `or` binds last: the drop branch only
                 expr += f"\nunless on ()\n{_stop_paged(service)}"
         return expr
     if kind is AlertKind.DEPLOYMENT:

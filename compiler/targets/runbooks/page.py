@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS, SIGNAL_SECONDS
-from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.alerts import AlertDef, leaves_stops_to_a_page, service_alerts
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.key_evidence import evidence_events
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
@@ -315,10 +315,21 @@ def _meaning(
                 f"  Pages only while the SLO **{alert.key_alert.slo}** cannot see some series (no bucket at its "
                 "threshold: other buckets, say mid-deploy), which it would otherwise page for."
             )
+        if _drop_left_to_stop(service, alert.key_alert):
+            out.append(
+                "  A stop is not this alert's: for an hour after SLOTrafficStopped fires, a drop is that page's outage."
+            )
     if first.kind is AlertKind.SERVICE_DOWN:
         out += down_page.idle_note(first.key_alert) + down_page.group_note(service)
         out += down_page.handover_note(service, {a.tier for a in alerts})
     return out
+
+
+def _drop_left_to_stop(service: Service, alert: KeyAlert) -> bool:
+    """Whether the traffic anomaly has a drop branch (a share under 100%) that leaves a stop to SLOTrafficStopped."""
+    share = alert.threshold
+    drops = alert.kind is AlertKind.TRAFFIC_ANOMALY and share is not None and share < 1
+    return drops and leaves_stops_to_a_page(service)
 
 
 def _evidence(events: int | None, kind: AlertKind) -> str:
