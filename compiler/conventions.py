@@ -32,6 +32,8 @@ LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d
 LABEL_DATA = "data"  # data="missing" on a threshold alert's no-series rule (its twin compares the value)
 # On a ServiceDown of one group (region=eu down while us reports): the labels it is split by ("region")
 LABEL_DOWN_GROUP = "down_group"
+# On a relayed service's ServiceDown (`targets_via`): the relay's `up` it reads, whose outage it is (model/relays.py)
+LABEL_RELAY = "relay"
 # The labels obsc writes on its alerts, which routing and inhibition read: a spec or an import may not set them
 # (an extra label, a threshold's `by:`, an SLO's `by:`). One list, so a label added here is refused everywhere
 # (`by: [down_group]` was accepted when ServiceDown's group label came without a line in each copy).
@@ -44,6 +46,7 @@ ALERT_LABELS_OWNED = (
     LABEL_BURN_WINDOW,
     LABEL_DATA,
     LABEL_DOWN_GROUP,
+    LABEL_RELAY,
     LABEL_ALERTNAME,
     LABEL_ALERTSTATE,
 )

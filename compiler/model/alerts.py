@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.burnrate import BurnWindow, windows_for
+from compiler.model.relays import relay_label
 from compiler.model.stopped_traffic import pages_when_stopped
 from compiler.model.types import AlertKind, KeyAlert, Service, Slo, ThresholdAlert, Tier
 
@@ -153,15 +154,24 @@ def fired_labels(service: Service, alert: AlertDef) -> dict[str, str]:
     """Every label the rule writes: the spec's extras, most specific last (service, tier, SLO, the threshold
     alert's own), under the catalog's labels, which nothing overrides (the model refuses reserved names)."""
     slo, threshold = alert.slo, alert.threshold
+    relay = relay_label(service) if alert.kind is AlertKind.SERVICE_DOWN else None
+    if relay is not None:  # whose outage a relayed service's ServiceDown is: its relay's page holds it back
+        return {**_extras(service, alert), **alert.labels(), names.LABEL_RELAY: relay}
     if not (service.labels or service.tier_labels or (slo and slo.labels) or (threshold and threshold.labels)):
         return alert.labels()  # no extras (most alerts): the catalog's labels alone
+    return {**_extras(service, alert), **alert.labels()}
+
+
+def _extras(service: Service, alert: AlertDef) -> dict[str, str]:
+    """The spec's extra labels of an alert, most specific last."""
+    slo, threshold = alert.slo, alert.threshold
     labels = dict(service.labels)
     labels.update(next((dict(extra) for tier, extra in service.tier_labels if tier is alert.tier), {}))
     if slo is not None:
         labels.update(slo.labels)
     if threshold is not None:
         labels.update(threshold.labels)
-    return {**labels, **alert.labels()}
+    return labels
 
 
 # Kinds that read a metric's series labels (a histogram's `le`, build info's `version`, an error's type):

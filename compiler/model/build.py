@@ -23,7 +23,6 @@ from compiler.model.build_targets import (
     metric_option_problems,
     named_like_counter,
     read_unit,
-    relay_problem,
     service_matchers,
     target_problems,
     type_unsaid,
@@ -49,6 +48,7 @@ from compiler.model.promql import Selector, expand, matchers_from_labels, parse_
 from compiler.model.promql_check import check_promql
 from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
 from compiler.model.raw_rates import per_second
+from compiler.model.relays import named_relay, relay_problems
 from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.secrets import Owner, link_problems, platform_policy
@@ -264,8 +264,6 @@ def build_service(
         ctx.error(("targets", key) if isinstance(written, dict) else ("targets",), message)
     for message in targets_text_problems(written) if isinstance(written, str) else ():
         ctx.error(("targets",), message)
-    if (relay := relay_problem(data)) is not None:
-        ctx.error(("targets_via",), relay)
     problems, refused = service_label_problems(data)
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)
@@ -276,7 +274,7 @@ def build_service(
     targets, unknown = build_targets(data, selector, fleet)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
-    for path, message in raw_sli_problems(data, selector):
+    for path, message in [*raw_sli_problems(data, selector), *relay_problems(data)]:
         ctx.error(path, message)
     for path, message in [*sli_aggregation_problems(slos), *own_up_slice_problems(slos, targets)]:
         ctx.error(path, message)
@@ -319,6 +317,7 @@ def build_service(
         location=ctx.loc(("service",)),
         targets=targets,
         relayed="targets_via" in data,
+        relay=named_relay(data, ctx),
         targets_guess=(
             *guessed_targets_warnings(data, selector, targets, ctx, fleet),
             *widened_target_warnings(metrics.values(), targets),

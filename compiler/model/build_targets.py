@@ -96,16 +96,6 @@ def build_targets(
     return kept, not kept
 
 
-def relay_problem(data: Mapping[str, Any]) -> str | None:
-    """`targets_via:` says whose `up` the declared targets are: without declared targets it says nothing."""
-    if "targets_via" not in data or data.get("targets") not in (None, False):
-        return None
-    return (
-        "targets_via: names what relays this service's metrics, whose `up` targets: must then name "
-        "(targets: {job: otel-collector}); without targets, or with targets: false, drop targets_via"
-    )
-
-
 def pushed_only_problem(data: Mapping[str, Any], targets: tuple[Matcher, ...], kinds: Sequence[SliKind]) -> str | None:
     """A service whose SLOs all read a batch job's last success, with its scrape targets guessed from the
     selector: such a job usually pushes through a Pushgateway, whose series carry the job's labels but whose `up`

@@ -14,6 +14,7 @@ from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.operator_secrets import secret_key_clashes
+from compiler.model.relays import relay_diagnostics
 from compiler.model.ruler_namespaces import reserved_namespace_clashes
 from compiler.model.send_resolved import shared_resolved_problems
 from compiler.model.slice_floor import slice_floor_problem
@@ -182,6 +183,7 @@ def check_fleet(
     found.extend(folder_uid_clashes(services, platform))
     found.extend(dashboard_folder_uid_clashes(services, platform))
     found.extend(reserved_namespace_clashes(services, platform))
+    found.extend(relay_diagnostics(services))  # a relay: another team's, or other targets: it holds back nothing
     found.extend(_check_receivers(receivers))
     if platform is not None and not unsure.secrets():
         found.extend(secret_key_clashes(receivers, platform))

@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler.model.promql import Matcher
+from compiler.model.relays import relay_of
 from compiler.model.types import Service
 
 
 def overlaps(services: Sequence[Service]) -> list[str]:
     """One warning per service whose metrics' selector or targets' labels hold a subset of another
     service's equality matchers (so they match that service's series)."""
-    found = []
+    found: list[str] = []
+    by_name = {s.name: s for s in services}
     for kind, of in (("selector", _selector), ("targets", _targets)):
         keyed = [(service, pairs) for service in services if (pairs := of(service))]
         holders: dict[tuple[str, str], set[int]] = {}
@@ -34,8 +36,17 @@ def overlaps(services: Sequence[Service]) -> list[str]:
             if kind == "selector":
                 wider = {i for i in wider if not _metrics_apart(service, keyed[i][0])}
             for other, other_pairs in sorted((keyed[i] for i in wider), key=lambda found: found[0].name):
+                if kind == "targets" and _relay_handled(service, other, by_name):
+                    continue
                 found.append(_message(kind, service, pairs, other, other_pairs))
     return found
+
+
+def _relay_handled(service: Service, other: Service, by_name: dict[str, Service]) -> bool:
+    """One of the two is the other's relay and its page holds the other's back, or both are held by one relay's
+    (model/relays.py): one outage, one page, nothing to warn of."""
+    mine, theirs = relay_of(service, by_name), relay_of(other, by_name)
+    return mine is other or theirs is service or (mine is not None and mine is theirs)
 
 
 def _message(
@@ -65,11 +76,19 @@ def _relay_message(service: Service, pairs: frozenset[tuple[str, str]], other: S
     pages every service behind it, each to its own team (round 47, e2e47; promtool, round 48)."""
     both = service.relayed and other.relayed
     whose = "both name them a relay" if both else f"{(service if service.relayed else other).name} names them its relay"
+    held, relay = (service, other) if service.relayed else (other, service)
+    advice = (
+        "name the fleet's service whose own targets these are in each spec (relay: {service: ..., team: ...}): its "
+        "page then holds theirs back"
+        if both
+        else f"say relay: {{service: {relay.name}, team: {relay.team}}} in {held.name}'s spec: {relay.name}'s page "
+        f"then holds {held.name}'s back, one page to team {relay.team}"
+    )
     return (
         f"{service.location}: service {service.name} (team {service.team}) targets {_text(pairs)} are also the "
         f"targets of service {other.name} (team {other.team}, {other.location.file}), and {whose} (targets_via): "
         f"when those targets are down, {service.name} and {other.name} each page ServiceDown, to team "
-        f"{service.team} and team {other.team}, for one outage; this is expected, not a mistake in the specs"
+        f"{service.team} and team {other.team}, for one outage; {advice}"
     )
 
 

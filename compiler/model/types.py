@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from compiler.errors import NOWHERE, Diagnostic, Location
 from compiler.model.promql import Matcher, Selector
+from compiler.model.relay_names import NamedRelay
 from compiler.model.units import decimal_text, format_duration
 
 
@@ -334,15 +335,14 @@ class Service:
     location: Location = NOWHERE
     # Labels of the scrape targets (`up`) apart from the selector; () when nothing is scraped: no ServiceDown.
     targets: tuple[Matcher, ...] = ()
-    # `targets_via:`: those targets are a relay's (a collector, a Pushgateway, a federation), whose `up` stays 1 when
-    # the service dies: ServiceDown cannot see it, SLOTrafficStopped pages instead (model/stopped_traffic.py)
+    # `targets_via:`: its targets are a relay's, whose `up` stays 1 when it dies (SLOTrafficStopped: stopped_traffic.py)
     relayed: bool = False
+    relay: NamedRelay | None = None  # `relay:`: the fleet's service relaying it, paging for it (model/relays.py)
     threshold_alerts: tuple[ThresholdAlert, ...] = ()
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
     # selector labels the guessed `targets` left out, each a located warning (model/build_targets.py)
     targets_guess: tuple[Diagnostic, ...] = ()
-    # the platform's `defaults.target_labels`, the labels its targets carry on `up` besides job and instance
-    # (sorted); None when it does not say and the usual Kubernetes and cloud labels are guessed
+    # the platform's `defaults.target_labels` (sorted), on its targets' `up` besides job and instance; None: unsaid
     fleet_target_labels: tuple[str, ...] | None = None
     # lines that fire or stay quiet by accident, each a located warning: counter lines under a few events a day
     # (model/sparse_counter_lines.py), `within:` on a timestamp of a past event (model/past_within.py)

@@ -29,6 +29,7 @@ from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.reachable_pairs import left_out_warnings
+from compiler.model.relays import missing_relays
 from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
 from compiler.model.state_sets import state_set_warnings
@@ -181,6 +182,8 @@ def warnings(out: Console, plan: writer.Plan) -> None:
 def spec_warnings(out: Console, fleet: Fleet) -> None:
     """What compiles but may not be meant: selectors that overlap another service's, then fleet_diagnostics."""
     for warning in overlaps(fleet.services):
+        out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
+    for warning in missing_relays(fleet.services):
         out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
     fleet_diagnostics(out, fleet)
 

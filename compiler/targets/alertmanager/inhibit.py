@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from compiler import conventions as names
 from compiler.model.types import AlertKind, Fleet, Tier
+from compiler.targets.alertmanager.relays import relay_rules
 from compiler.targets.alertmanager.routes import MISSING_DATA, SHARES_INCIDENT, SOURCE_OWNED, Inhibit, Match, equals
 
 # Alertmanager reads a label missing on both sides as equal, so inhibition keys on labels every obsc alert
@@ -116,7 +117,7 @@ def inhibit_rules(fleet: Fleet) -> list[Inhibit]:
                     equal=SERVICE_EQUAL,
                 )
             )
-    return rules
+    return [*rules, *relay_rules(fleet)]  # last: the only rules that cross teams, each pinned on both sides
 
 
 # A grouped SLO's burn page (`by: [tenant]`) names its group: keyed on team/service/slo alone, a noisy tenant's page

@@ -1,0 +1,140 @@
+"""A relay in front of services (`targets_via`), and the service of the fleet that is that relay (`relay:`).
+
+Two span-metric services of two teams behind one OpenTelemetry collector (`targets: {job: otel-collector}`,
+`targets_via: collector`) each paged ServiceDown to its own team when the collector's `up` went to 0, and the
+collector's own spec paged its owner a third time: one outage, three pages, two of them to teams that can do
+nothing about it (round 48, promtool). A relayed service's ServiceDown now carries `relay` (its `up` selector), and
+a spec that names the fleet's service that is its relay (`relay: {service, team}`) has its ServiceDown held back
+while that service's ServiceDown pages (alertmanager/relays.py).
+
+Only the relayed spec opts in, naming the relay's service *and* team: a spec cannot put another team's page
+behind its own service, and a service that takes the relay's name in another team holds back nothing (an error
+here). The relay must read the same `up` (the same outage) and page for it (a critical ServiceDown of the whole
+service), or the held page would reach nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from compiler import conventions as names
+from compiler.errors import Diagnostic
+from compiler.model.build_context import Ctx
+from compiler.model.promql import Matcher
+from compiler.model.relay_names import NamedRelay
+from compiler.model.types import AlertKind, Service, Tier
+
+
+def named_relay(data: Mapping[str, Any], ctx: Ctx) -> NamedRelay | None:
+    relay = data.get("relay")
+    if not isinstance(relay, Mapping):
+        return None
+    return NamedRelay(str(relay["service"]), str(relay["team"]), ctx.loc(("relay", "service")))
+
+
+def relay_problems(data: Mapping[str, Any]) -> list[tuple[tuple[str], str]]:
+    """(path, message) of `targets_via` and `relay` written without what gives them a meaning."""
+    found = []
+    if "targets_via" in data and data.get("targets") in (None, False):
+        found.append(
+            (
+                ("targets_via",),
+                "targets_via: names what relays this service's metrics, whose `up` targets: must then name "
+                "(targets: {job: otel-collector}); without targets, or with targets: false, drop targets_via",
+            )
+        )
+    if "relay" in data and "targets_via" not in data:
+        found.append(
+            (
+                ("relay",),
+                "relay: names the service whose targets this service's targets: are (a collector in front of it), "
+                "and needs targets_via: beside it (targets_via: collector); drop relay if those targets are the "
+                "service's own",
+            )
+        )
+    return found
+
+
+def relay_label(service: Service) -> str | None:
+    """The `relay` label of a relayed service's ServiceDown: the `up` it reads, which is the relay's."""
+    if not service.relayed or not service.targets:
+        return None
+    return "up{" + ",".join(m.render() for m in sorted(service.targets, key=_key)) + "}"
+
+
+def same_targets(one: Sequence[Matcher], other: Sequence[Matcher]) -> bool:
+    """Whether two services read the same `up` series (the matchers in any order)."""
+    return sorted(map(_key, one)) == sorted(map(_key, other))
+
+
+def _key(matcher: Matcher) -> tuple[str, str, str]:
+    return matcher.label, matcher.op, matcher.value
+
+
+def pages_when_down(service: Service) -> bool:
+    """Whether the service's ServiceDown of the whole service is a page (its relay's page holds others back)."""
+    return any(a.kind is AlertKind.SERVICE_DOWN and a.tier is Tier.CRITICAL for a in service.key_alerts)
+
+
+def relay_of(service: Service, by_name: Mapping[str, Service]) -> Service | None:
+    """The fleet's service `service` names as its relay, when it may hold back `service`'s page (`relay_check`)."""
+    if service.relay is None or not service.relayed:
+        return None
+    relay = by_name.get(service.relay.service)
+    return relay if relay is not None and relay_check(service, relay) is None else None
+
+
+def relay_check(service: Service, relay: Service | None) -> str | None:
+    """Why the service `relay:` names cannot hold back this service's page; None when it can."""
+    assert service.relay is not None
+    named = service.relay
+    if relay is None:
+        return None
+    if relay.team != named.team:
+        return (
+            f"relay: service {relay.name} is team {relay.team}'s ({relay.location}), not team {named.team}'s: "
+            f"its page would hold back this service's ServiceDown; name its team, or another relay"
+        )
+    if relay.relayed:
+        return (
+            f"relay: service {relay.name} ({relay.location}) has targets_via itself: its ServiceDown reads a relay "
+            "in front of it, not its own targets; name the service whose own targets these are"
+        )
+    if not same_targets(relay.targets, service.targets):
+        theirs = "up{" + ",".join(m.render() for m in relay.targets) + "}" if relay.targets else "no `up`"
+        return (
+            f"relay: service {relay.name} ({relay.location}) reads {theirs}, this service {relay_label(service)}: "
+            "its page is not this outage; say the same targets: in both, or name the service they belong to"
+        )
+    if not pages_when_down(relay):
+        return (
+            f"relay: service {relay.name} ({relay.location}) has no ServiceDown page (alerts.service_down is off or "
+            "not critical): nobody would be paged while its targets are down; give it one, or drop relay"
+        )
+    return None
+
+
+def relay_diagnostics(services: Sequence[Service]) -> list[Diagnostic]:
+    """An error at each `relay:` whose service cannot hold back the spec's page (another team's, other targets)."""
+    by_name = {s.name: s for s in services}
+    found = []
+    for service in services:
+        if service.relay is None or service.relay.service not in by_name:
+            continue
+        problem = relay_check(service, by_name[service.relay.service])
+        if problem is not None:
+            found.append(Diagnostic(service.relay.location, ("relay", "service"), problem))
+    return found
+
+
+def missing_relays(services: Sequence[Service]) -> list[str]:
+    """A warning at each `relay:` naming a service this compile does not hold: its page is not held back."""
+    held = {s.name for s in services}
+    return [
+        f"{s.relay.location}: relay: service {s.relay.service} is not among the compiled specs: {s.name}'s "
+        f"ServiceDown pages team {s.team} while {relay_label(s)} is 0, beside any page of the relay's own "
+        f"({names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]} is held back only by a relay compiled with it)"
+        for s in services
+        if s.relay is not None and s.relay.service not in held
+    ]
