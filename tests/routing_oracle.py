@@ -123,10 +123,12 @@ def group_labels(services: dict[str, dict[str, Any]], service: str) -> set[str]:
 
 
 def inhibits(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict[str, str]) -> bool:
-    """docs/notifications.md "Inhibition", rules 1-4 and the closing rule: may firing `src` mute `tgt`?"""
+    """docs/notifications.md "Inhibition", rules 1-5 and the closing rule: may firing `src` mute `tgt`?"""
     get = src.get
     if src is tgt or not get("team") or not get("service"):
         return False
+    if _held_by_relay(services, src, tgt):
+        return True  # rule 5
     if (tgt.get("team"), tgt.get("service")) != (get("team"), get("service")):
         return False  # never another team's, nor another service's
     burn = get("alertname", "").startswith("SLOErrorBudgetBurn")
@@ -152,6 +154,25 @@ def inhibits(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict
         and tgt["severity"] == get("severity")
         and get("slo")
         and tgt.get("slo") == get("slo")
+    )
+
+
+def _held_by_relay(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict[str, str]) -> bool:
+    """Rule 5: the whole service's ServiceDown page of the service a relayed spec names under `relay:` (service and
+    team, both as the relay's own spec says) holds back that spec's ServiceDown, which carries `relay`."""
+    if src.get("alertname") != SERVICE_DOWN or tgt.get("alertname") != SERVICE_DOWN:
+        return False
+    if src.get("severity") != "critical" or src.get("down_group") or not tgt.get("relay"):
+        return False
+    held = services.get(tgt.get("service", "")) or {}
+    relay = held.get("relay") or {}
+    own = services.get(src.get("service", "")) or {}
+    return (
+        held.get("team") == tgt.get("team")
+        and "targets_via" in held
+        and relay.get("service") == src.get("service")
+        and relay.get("team") == src.get("team") == own.get("team")
+        and "targets_via" not in own
     )
 
 
