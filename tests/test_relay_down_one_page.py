@@ -85,18 +85,27 @@ def _down(service: str, team: str, relay: str | None) -> dict[str, str]:
     return labels if relay is None else {**labels, names.LABEL_RELAY: relay}
 
 
-def _assert_firing(tmp_path: Path, out: Path, downs: list[dict[str, str]]) -> None:
-    """promtool: the compiled rules fire exactly `downs` at 25m, the collector's `up` 0 from 10m."""
+# the collector down from 10m to 40m (longer than twice any hold: the crash-loop branch ends a hold after), then back
+OUTAGE = "1x9 0x30 1x30"
+
+
+def _assert_firing(
+    tmp_path: Path, out: Path, expected: dict[str, list[dict[str, str]]], services: tuple[str, ...] = ()
+) -> None:
+    """promtool: the rules of `services` (every service's by default) fire exactly `expected[minute]` at each minute
+    it lists, the collector's `up` as OUTAGE says."""
     promtool = require_tool("promtool")
-    rules = sorted(str(p) for p in (out / "prometheus" / "rules").glob("*.yaml"))
-    samples = [
-        {
-            "labels": "ALERTS{"
-            + ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(d.items()))
-            + ',alertstate="firing"}',
-            "value": 1,
-        }
-        for d in downs
+    found = sorted((out / "prometheus" / "rules").glob("*.yaml"))
+    rules = [str(p) for p in found if not services or p.stem in services]
+
+    def sample(labels: dict[str, str]) -> dict[str, Any]:
+        text = ",".join(f"{k}={json.dumps(v)}" for k, v in sorted({**labels, "alertstate": "firing"}.items()))
+        return {"labels": "ALERTS{" + text + "}", "value": 1}
+
+    query = f'ALERTS{{alertname="{DOWN}",alertstate="firing"}}'
+    checks = [
+        {"expr": query, "eval_time": minute, "exp_samples": [sample(d) for d in downs]}
+        for minute, downs in expected.items()
     ]
     test = {
         "rule_files": rules,
@@ -104,14 +113,8 @@ def _assert_firing(tmp_path: Path, out: Path, downs: list[dict[str, str]]) -> No
         "tests": [
             {
                 "interval": "1m",
-                "input_series": [{"series": 'up{job="otel-collector",instance="c:8889"}', "values": "1x9 0x20"}],
-                "promql_expr_test": [
-                    {
-                        "expr": f'ALERTS{{alertname="{DOWN}",alertstate="firing"}}',
-                        "eval_time": "25m",
-                        "exp_samples": samples,
-                    }
-                ],
+                "input_series": [{"series": 'up{job="otel-collector",instance="c:8889"}', "values": OUTAGE}],
+                "promql_expr_test": checks,
             }
         ],
     }
@@ -146,9 +149,16 @@ def _notified(tmp_path: Path, out: Path, alerts: list[dict[str, str]]) -> dict[s
 
 def test_a_relay_down_pages_its_owner_once_and_holds_the_services_behind_it(tmp_path: Path) -> None:
     _, out = _fleet(tmp_path, _two_teams())
-    alerts = [_down("otel-collector", "obs", None), _down("cart", "web", RELAY), _down("checkout", "pay", RELAY)]
-    _assert_firing(tmp_path, out, alerts)
-    assert _notified(tmp_path, out, alerts) == {"team-obs-critical": {"otel-collector"}}
+    relay = _down("otel-collector", "obs", None)
+    held = [_down("cart", "web", RELAY), _down("checkout", "pay", RELAY)]
+    # one Prometheus runs every rule: the held pages read the relay's and never start, nor after it ends at 46m
+    # (their own crash-loop branch, over a window a minute longer, reads the outage until 47m)
+    paging = {f"{m}m": [relay] for m in (15, 25, 40, 45)}
+    _assert_firing(tmp_path, out, {"14m": [], **paging, **{f"{m}m": [] for m in (46, 47, 48, 50, 60)}})
+    # the relay's rules run elsewhere: the held pages fire, a minute after the relay's would, and carry `relay`
+    _assert_firing(tmp_path, out, {"15m": [], "16m": held, "46m": held, "47m": []}, services=("cart", "checkout"))
+    # ... and Alertmanager, hearing all three, pages the relay's owner alone
+    assert _notified(tmp_path, out, [relay, *held]) == {"team-obs-critical": {"otel-collector"}}
 
 
 def test_without_the_relays_page_each_team_is_paged_and_relayed_pages_never_hold_each_other(tmp_path: Path) -> None:
@@ -166,7 +176,8 @@ def test_another_teams_service_on_the_relays_targets_holds_back_nothing(tmp_path
     _, out = _fleet(tmp_path, specs)
     evil = _down("evil-collector", "evil", None)
     relayed = [_down("cart", "web", RELAY), _down("checkout", "pay", RELAY)]
-    _assert_firing(tmp_path, out, [evil, *relayed, _down("otel-collector", "obs", None)])
+    # evil's page does not quiet theirs in the rules either
+    _assert_firing(tmp_path, out, {"25m": [evil, *relayed]}, services=("cart", "checkout", "evil-collector"))
     forged = _down("otel-collector", "evil", None)  # a hand-written rule taking the relay's name in team evil
     alerts = [evil, forged, *relayed]
     assert _notified(tmp_path, out, alerts) == {

@@ -16,6 +16,7 @@ service), or the held page would reach nobody.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from compiler import conventions as names
@@ -23,7 +24,8 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher
 from compiler.model.relay_names import NamedRelay
-from compiler.model.types import AlertKind, Service, Tier
+from compiler.model.types import AlertKind, KeyAlert, Service, Tier
+from compiler.model.units import format_duration
 
 
 def named_relay(data: Mapping[str, Any], ctx: Ctx) -> NamedRelay | None:
@@ -54,6 +56,41 @@ def relay_problems(data: Mapping[str, Any]) -> list[tuple[tuple[str], str]]:
             )
         )
     return found
+
+
+# How much longer a ServiceDown held back by its relay's waits than its spec says: rule groups run at offsets of
+# their own, so the relay's page, of the same `for` over the same `up`, could fire up to an evaluation interval (the
+# server's, 1m by default) after it; Alertmanager's 30s group_wait would then page the team behind the relay first,
+# and mute the page's resolve once the relay's fired (Alertmanager 0.25 mutes resolves of inhibited alerts).
+RELAYED_EXTRA_HOLD_SECONDS = 60
+
+
+def held_behind_relay(data: Mapping[str, Any], key_alerts: list[KeyAlert]) -> list[KeyAlert]:
+    """The key alerts of a spec, ServiceDown held an evaluation interval longer when it names its relay."""
+    if not isinstance(data.get("relay"), Mapping) or "targets_via" not in data:
+        return key_alerts
+    return [
+        replace(a, for_seconds=a.for_seconds + RELAYED_EXTRA_HOLD_SECONDS) if a.kind is AlertKind.SERVICE_DOWN else a
+        for a in key_alerts
+    ]
+
+
+def down_hold(service: Service) -> int | None:
+    """The hold of the service's ServiceDown page, None without one."""
+    holds = [a.for_seconds for a in service.key_alerts if a.kind is AlertKind.SERVICE_DOWN and a.tier is Tier.CRITICAL]
+    return holds[0] if holds else None
+
+
+def held_by_relay_text(service: Service) -> str:
+    """The sentence a ServiceDown held back by its relay's page adds to its description."""
+    if service.relay is None or not service.relayed:
+        return ""
+    named = service.relay
+    return (
+        f" These targets are service {named.service}'s (team {named.team}), whose own ServiceDown holds this one back "
+        f"while it pages (relay:): this one waits {format_duration(RELAYED_EXTRA_HOLD_SECONDS)} longer, so that the "
+        "relay's page comes first."
+    )
 
 
 def relay_label(service: Service) -> str | None:
@@ -93,24 +130,33 @@ def relay_check(service: Service, relay: Service | None) -> str | None:
         return None
     if relay.team != named.team:
         return (
-            f"relay: service {relay.name} is team {relay.team}'s ({relay.location}), not team {named.team}'s: "
+            f"service {relay.name} is team {relay.team}'s ({relay.location}), not team {named.team}'s: "
             f"its page would hold back this service's ServiceDown; name its team, or another relay"
         )
     if relay.relayed:
         return (
-            f"relay: service {relay.name} ({relay.location}) has targets_via itself: its ServiceDown reads a relay "
+            f"service {relay.name} ({relay.location}) has targets_via itself: its ServiceDown reads a relay "
             "in front of it, not its own targets; name the service whose own targets these are"
         )
     if not same_targets(relay.targets, service.targets):
-        theirs = "up{" + ",".join(m.render() for m in relay.targets) + "}" if relay.targets else "no `up`"
+        read = "up{" + ",".join(m.render() for m in relay.targets) + "}" if relay.targets else "no `up`"
         return (
-            f"relay: service {relay.name} ({relay.location}) reads {theirs}, this service {relay_label(service)}: "
+            f"service {relay.name} ({relay.location}) reads {read}, this service {relay_label(service)}: "
             "its page is not this outage; say the same targets: in both, or name the service they belong to"
         )
-    if not pages_when_down(relay):
+    hold, mine = down_hold(relay), down_hold(service)
+    if hold is None:
         return (
-            f"relay: service {relay.name} ({relay.location}) has no ServiceDown page (alerts.service_down is off or "
+            f"service {relay.name} ({relay.location}) has no ServiceDown page (alerts.service_down is off or "
             "not critical): nobody would be paged while its targets are down; give it one, or drop relay"
+        )
+    if mine is not None and mine - RELAYED_EXTRA_HOLD_SECONDS < hold:
+        least = format_duration(hold)
+        return (
+            f"the ServiceDown of service {relay.name} ({relay.location}) holds {least}, this service's "
+            f"{format_duration(mine - RELAYED_EXTRA_HOLD_SECONDS)}: this page would ring first, and its resolve be "
+            f"lost once the relay's holds it back; hold it at least as long (alerts: {{service_down: {{critical: "
+            f"{{for: {least}}}}}}})"
         )
     return None
 
@@ -132,7 +178,7 @@ def missing_relays(services: Sequence[Service]) -> list[str]:
     """A warning at each `relay:` naming a service this compile does not hold: its page is not held back."""
     held = {s.name for s in services}
     return [
-        f"{s.relay.location}: relay: service {s.relay.service} is not among the compiled specs: {s.name}'s "
+        f"{s.relay.location}: service {s.relay.service} (relay:) is not among the compiled specs: {s.name}'s "
         f"ServiceDown pages team {s.team} while {relay_label(s)} is 0, beside any page of the relay's own "
         f"({names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]} is held back only by a relay compiled with it)"
         for s in services

@@ -21,6 +21,7 @@ from compiler.model.down_groups import down_groups
 from compiler.model.fading_rates import recorded_while_live
 from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher
+from compiler.model.relays import held_by_relay_text
 from compiler.model.saturation_twins import SIGNAL_KIND, last_value_seconds
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
@@ -28,6 +29,7 @@ from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.down_handover import handover_text, held_while_burning
 from compiler.targets.prometheus.key_missing import missing_rules
+from compiler.targets.prometheus.relay_quiet import quiet_while_relay_pages
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.service_down import crash_loop_text, group_down_expr, service_down_expr
 from compiler.targets.prometheus.slo import alert_annotations, alert_labels
@@ -166,7 +168,8 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         burning = held_while_burning(service, alert.tier)
         if burning is not None:  # the outage goes on once the targets return: its burn page takes over
             whole = f"{whole}\nor on ()\n{burning}"
-        return "\nor\n".join((whole, *(_group_down(service, split, hold) for split in down_groups(service))))
+        down = "\nor\n".join((whole, *(_group_down(service, split, hold) for split in down_groups(service))))
+        return quiet_while_relay_pages(service, down)  # its relay's page is the one page (relay:)
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
         return f"{last_value(signal + selector, gap)} > {_threshold(alert)}"
@@ -299,7 +302,8 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
                 else " (none scraped is idle: it scales to zero)."
             )
             + crash_loop_text(alert.key_alert.for_seconds, alert.key_alert.missing_fires)
-            + handover_text(service, alert.tier),
+            + handover_text(service, alert.tier)
+            + held_by_relay_text(service),
         )
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]

@@ -1,0 +1,40 @@
+"""A ServiceDown held back by its relay's page (`relay:`) stays quiet while that page fires, and a while after.
+
+Alertmanager's inhibit rule (alertmanager/relays.py) holds it back only while the relay's page is firing there. Both
+read the same `up`, but rule groups run at offsets of their own: the relay's page resolved up to an evaluation
+interval before the held one, and a group flush in between paged the team behind the relay for an outage already
+over; its hold, an evaluation interval longer (model/relays.py), also keeps its crash-loop window longer. Read here,
+from the relay's own firing `ALERTS` (its team and service as the spec names them), the held page never starts
+while the relay's page is up or just ended. Where the relay's rules run elsewhere there is no such series: the
+clause is empty and Alertmanager's inhibit rule is the one that holds it back.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model.relays import RELAYED_EXTRA_HOLD_SECONDS
+from compiler.model.types import AlertKind, Service, Tier
+from compiler.model.units import format_duration
+from compiler.targets.prometheus.rule_model import label_selector
+
+# The held page's condition ends up to its extra hold (its longer crash-loop window) plus an evaluation interval
+# after the relay's: read the relay's page over both, and an interval more.
+RELAY_LOOKBACK_SECONDS = RELAYED_EXTRA_HOLD_SECONDS + 2 * 60
+
+
+def quiet_while_relay_pages(service: Service, expr: str) -> str:
+    """`expr` of a ServiceDown, unless the relay the spec names paged within RELAY_LOOKBACK."""
+    if service.relay is None or not service.relayed:
+        return expr
+    relay = {
+        names.LABEL_ALERTNAME: names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN],
+        names.LABEL_ALERTSTATE: "firing",
+        names.LABEL_DOWN_GROUP: "",
+        names.LABEL_SERVICE: service.relay.service,
+        names.LABEL_SEVERITY: Tier.CRITICAL.value,
+        names.LABEL_TEAM: service.relay.team,
+    }
+    lookback = format_duration(RELAY_LOOKBACK_SECONDS)
+    paged = f"count(last_over_time({names.ALERTS_SERIES}{label_selector(relay)}[{lookback}]))"
+    inner = expr.replace("\n", "\n  ")
+    return f"(\n  {inner}\n)\nunless on ()\n{paged}"
