@@ -166,8 +166,8 @@ def relay_diagnostics(services: Sequence[Service]) -> list[Diagnostic]:
     by_name = {s.name: s for s in services}
     found = []
     for service in services:
-        if service.relay is None or service.relay.service not in by_name:
-            continue
+        if service.relay is None or not service.relayed or service.relay.service not in by_name:
+            continue  # no targets_via: refused already (relay_problems)
         problem = relay_check(service, by_name[service.relay.service])
         if problem is not None:
             found.append(Diagnostic(service.relay.location, ("relay", "service"), problem))
