@@ -78,8 +78,8 @@ def _relay_message(service: Service, pairs: frozenset[tuple[str, str]], other: S
     whose = "both name them a relay" if both else f"{(service if service.relayed else other).name} names them its relay"
     held, relay = (service, other) if service.relayed else (other, service)
     advice = (
-        "name the fleet's service whose own targets these are in each spec (relay: {service: ..., team: ...}): its "
-        "page then holds theirs back"
+        "where the fleet holds the service whose own targets these are, name it in each spec (relay: {service: ..., "
+        "team: ...}): its page then holds theirs back"
         if both
         else f"say relay: {{service: {relay.name}, team: {relay.team}}} in {held.name}'s spec: {relay.name}'s page "
         f"then holds {held.name}'s back, one page to team {relay.team}"
