@@ -26,7 +26,7 @@ from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
-from compiler.spec import discovery, file_caps, foreign, jsonnet_total, loader, prune, schema
+from compiler.spec import discovery, file_caps, foreign, jsonnet_total, loader, prune, schema, tree_specs
 from compiler.spec.document import Document, Path
 from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
@@ -154,6 +154,10 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         ]
         if (ran_out := spec_time.problem()) is not None:
             diagnostics.append(ran_out)
+        # the specs of the tree this compile did not name, for the folder reading of imports (import_owners.py)
+        top = tree_specs.tree_top(paths, platform_files[0] if platform_files else None) if not ran_out else None
+        named = map(os.path.realpath, [*spec_files, *platform_files[:1], *(path for path, _ in standard)])
+        tree = tree_specs.TreeSpecs(top, named, spec_jsonnet) if top else None
     with stage("validate", timings):
         if platform_doc is not None:
             found = schema.validate(platform_doc)
@@ -196,7 +200,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         notes.extend(
             f"{path}: not read as a spec: the platform's standard dashboard {name!r}" for path, name in standard
         )
-        diagnostics.extend(_folder_owner_problems(sources, services, platform, unsure))
+        diagnostics.extend(_folder_owner_problems(sources, services, platform, unsure, tree))
         diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
         diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
@@ -292,10 +296,15 @@ def _import_problems(doc: Document, against: _Platform, broken: frozenset[Path])
 
 
 def _folder_owner_problems(
-    sources: Sequence[_Source], services: Sequence[Service], platform: Platform, unsure: Unsure
+    sources: Sequence[_Source],
+    services: Sequence[Service],
+    platform: Platform,
+    unsure: Unsure,
+    tree: tree_specs.TreeSpecs | None,
 ) -> list[Diagnostic]:
     """Without team_spec_dir, a Jsonnet spec's imports from a folder only another team's specs live in
-    (model/import_owners.py); the specs' real paths are read here, the model reads no file system."""
+    (model/import_owners.py), with the tree's specs this compile did not name (`tree`); the specs' real paths are
+    read here, the model reads no file system."""
     if platform.secrets.team_spec_dir or unsure.secrets():
         return []
     importers = [
@@ -307,7 +316,7 @@ def _folder_owner_problems(
     if not importers:
         return []
     spec_teams = {os.path.realpath(s.location.file): s.team for s in services if s.location.file}
-    return import_owners.problems(importers, spec_teams)
+    return import_owners.problems(importers, spec_teams, tree)
 
 
 def _built(doc: Document, against: _Platform) -> shared_builds.Built:
