@@ -18,7 +18,7 @@ from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
-from compiler.model import build, checks, import_owners, shared_builds, team_claims, team_renames
+from compiler.model import build, checks, import_owners, shared_builds, team_claims, team_renames, tree_destinations
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
@@ -157,7 +157,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         # the specs of the tree this compile did not name, for the folder reading of imports (import_owners.py)
         top = tree_specs.tree_top(paths, platform_files[0] if platform_files else None) if not ran_out else None
         named = map(os.path.realpath, [*spec_files, *platform_files[:1], *(path for path, _ in standard)])
-        tree = tree_specs.TreeSpecs(top, named, spec_jsonnet) if top else None
+        tree = tree_specs.TreeSpecs(top, named, spec_jsonnet, all(map(os.path.isabs, paths))) if top else None
     with stage("validate", timings):
         if platform_doc is not None:
             found = schema.validate(platform_doc)
@@ -202,6 +202,11 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         )
         diagnostics.extend(_folder_owner_problems(sources, services, platform, unsure, tree))
         diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
+        if tree is not None and unsure == Unsure():
+            others = tree.every  # read only when a spec of this compile writes a destination
+            diagnostics.extend(tree_destinations.tree_clashes(services, receivers, platform, defaults, others))
+        if tree is not None and (tree_ran_out := spec_time.problem()) is not None:
+            diagnostics.append(tree_ran_out)  # the allowance, spent reading the tree: its specs' word is unknown
         diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
         raise InputError(diagnostics)

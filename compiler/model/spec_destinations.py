@@ -8,8 +8,8 @@ spec speaks for the team whose folder holds it (CODEOWNERS), so what it writes i
 spec writing it, or a PagerDuty or Opsgenie API URL posting there, is a located error at both, since obsc cannot
 tell which came first. A relay both teams use is the platform's word: a receiver under `receivers:` that each
 names (a destination the platform file writes anywhere is not judged here). Without `team_spec_dir` a spec's
-`team:` is a claim and owns nothing; a compile of a subset of the specs does not see the other teams' and
-does not judge either.
+`team:` is a claim and owns nothing. A compile of some spec files only reads the other teams' specs of the tree
+for this when one of its own writes a destination (tree_destinations.py, round 49).
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def spec_destination_clashes(
                 diagnostic = _problem(here, there)
                 problems.setdefault((str(diagnostic.location), diagnostic.path), diagnostic)
     return list(problems.values())
+
+
+def writes_destination(receiver: Receiver) -> bool:
+    """Whether the receiver writes a setting judged here (a webhook URL or address, or an API URL)."""
+    return any(True for _ in _written(receiver, ""))
 
 
 def _written(receiver: Receiver, team: str) -> Iterator[_Written]:

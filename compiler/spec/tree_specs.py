@@ -10,10 +10,11 @@ elsewhere); its other specs are found and read here, a folder at a time, and onl
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.errors import InputError
 from compiler.spec import discovery, loader
+from compiler.spec.document import Document
 
 _SPEC_API = "obsc/v1"
 
@@ -42,12 +43,13 @@ class TreeSpecs:
     """The spec files below `top` the compile did not name (`named`: real paths, platform files and standard
     dashboards among them), found per folder and read once each."""
 
-    def __init__(self, top: str, named: Iterable[str], jsonnet: loader.JsonnetOptions) -> None:
+    def __init__(self, top: str, named: Iterable[str], jsonnet: loader.JsonnetOptions, absolute: bool) -> None:
         self.top = top
+        self._absolute = absolute  # the compile's paths were given absolute: so are these in its messages
         self._named = frozenset(named)
         self._jsonnet = jsonnet
         self._below: dict[str, tuple[str, ...]] = {}
-        self._teams: dict[str, frozenset[str] | None] = {}
+        self._documents: dict[str, list[Document] | None] = {}
 
     def below(self, folder: str) -> tuple[str, ...]:
         """Real paths of the unnamed spec files in `folder` or below it (YAML before Jsonnet: cheaper to read)."""
@@ -59,26 +61,38 @@ class TreeSpecs:
             self._below[folder] = tuple(sorted(found, key=lambda real: (discovery.is_jsonnet(real), real)))
         return self._below[folder]
 
-    def teams(self, real: str) -> frozenset[str] | None:
-        """The teams the file's service documents name (empty when it cannot be read: the full compile builds no
-        service of it either), or None when the compile's Jsonnet allowance ran out before it was evaluated."""
-        if real not in self._teams:
+    def documents(self, real: str) -> list[Document] | None:
+        """The file's documents (empty when it cannot be read: the full compile builds no service of it either),
+        or None when the compile's Jsonnet allowance ran out before it was evaluated."""
+        if real not in self._documents:
             spec_time = self._jsonnet.spec_time
             try:
-                docs = loader.load_file(real, self._jsonnet)
+                self._documents[real] = loader.load_file(
+                    real if self._absolute else os.path.relpath(real), self._jsonnet
+                )
             except InputError:
                 ran_out = spec_time is not None and bool(spec_time.ran_out_at)
-                self._teams[real] = None if ran_out and discovery.is_jsonnet(real) else frozenset()
-            else:
-                self._teams[real] = frozenset(
-                    doc.data["team"]
-                    for doc in docs
-                    if isinstance(doc.data, dict)
-                    and doc.data.get("apiVersion") == _SPEC_API
-                    and doc.data.get("kind", "Service") == "Service"
-                    and isinstance(doc.data.get("team"), str)
-                )
-        return self._teams[real]
+                self._documents[real] = None if ran_out and discovery.is_jsonnet(real) else []
+        return self._documents[real]
+
+    def teams(self, real: str) -> frozenset[str] | None:
+        """The teams the file's service documents name (None: not evaluated in time)."""
+        docs = self.documents(real)
+        if docs is None:
+            return None
+        return frozenset(
+            doc.data["team"]
+            for doc in docs
+            if isinstance(doc.data, dict)
+            and doc.data.get("apiVersion") == _SPEC_API
+            and doc.data.get("kind", "Service") == "Service"
+            and isinstance(doc.data.get("team"), str)
+        )
+
+    def every(self) -> Iterator[Document]:
+        """Every document of every unnamed spec of the tree that could be read."""
+        for real in self.below(self.top):
+            yield from self.documents(real) or ()
 
 
 def _below(path: str, folder: str) -> bool:

@@ -129,10 +129,14 @@ def test_what_stays_allowed(
     assert result.code == 0, result.err
 
 
-def test_a_compile_of_one_teams_specs_does_not_judge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The other teams' specs are not read: nothing to compare with (the fleet's compile and check judge)."""
+def test_a_compile_of_one_teams_specs_judges_with_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other teams' specs of the platform file's tree are read (round 49; before, this compiled, exit 0)."""
     specs = _repository(tmp_path, "{email: {to: payments-oncall@example.com}}")
     cart = specs / "teams" / "alpha" / "cart.yaml"
     argv = ["compile", str(cart), "--platform", str(specs / "platform.yaml"), "--out", str(tmp_path / "out")]
     result = run_obsc(capsys, *argv, "--no-validate", "-q")
-    assert result.code == 0, result.err
+    assert result.code == 2, result.err
+    assert f"{cart}:11:11 $.routing.critical.email.to: 'payments-oncall@example.com' is the destination" in result.err
+    assert f"(routing.critical.email.to at {specs}/teams/bravo/payments.yaml:11:11)" in result.err
