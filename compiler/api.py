@@ -157,7 +157,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         # the specs of the tree this compile did not name, for the folder reading of imports (import_owners.py)
         top = tree_specs.tree_top(paths, platform_files[0] if platform_files else None) if not ran_out else None
         named = map(os.path.realpath, [*spec_files, *platform_files[:1], *(path for path, _ in standard)])
-        tree = tree_specs.TreeSpecs(top, named, spec_jsonnet, all(map(os.path.isabs, paths))) if top else None
+        # an allowance of its own: this compile's specs cannot spend it to leave the others unread
+        tree_jsonnet = dataclasses.replace(jsonnet, spec_time=jsonnet_total.SpecTime.from_environment())
+        tree = tree_specs.TreeSpecs(top, named, tree_jsonnet, all(map(os.path.isabs, paths))) if top else None
     with stage("validate", timings):
         if platform_doc is not None:
             found = schema.validate(platform_doc)
@@ -205,8 +207,6 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         if tree is not None and unsure == Unsure():
             others = tree.every  # read only when a spec of this compile writes a destination
             diagnostics.extend(tree_destinations.tree_clashes(services, receivers, platform, defaults, others))
-        if tree is not None and (tree_ran_out := spec_time.problem()) is not None:
-            diagnostics.append(tree_ran_out)  # the allowance, spent reading the tree: its specs' word is unknown
         diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
         raise InputError(diagnostics)

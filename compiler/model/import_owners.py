@@ -137,7 +137,8 @@ def _add(real: str, said: Iterable[str], teams: dict[str, set[str]]) -> None:
 def _undecided(real: str, unread: str) -> str:
     return (
         f"imports {os.path.relpath(real)}, in a folder whose owner this compile cannot tell: the Jsonnet spec "
-        f"{os.path.relpath(unread)} of that folder was not evaluated (the compile's Jsonnet allowance ran out), "
-        "and without secrets.team_spec_dir a folder belongs to the team whose specs it holds; make the Jsonnet "
-        "specs cheaper, or move what the teams share to a -J library folder outside the team folders"
+        f"{os.path.relpath(unread)} of that folder was not evaluated (the allowance for reading the specs this "
+        "compile did not name, OBSC_JSONNET_TOTAL, ran out), and without secrets.team_spec_dir a folder belongs to "
+        "the team whose specs it holds; make the Jsonnet specs cheaper, or move what the teams share to a -J "
+        "library folder outside the team folders"
     )

@@ -4,7 +4,8 @@ Without `secrets.team_spec_dir` a folder belongs to the team whose specs it hold
 on the compile's own specs alone, `obsc compile specs/alpha` knew no folder of bravo's and passed an import of
 bravo's file that the compile of the whole tree refused: a team's CI compiling its own folder was blind. The tree
 is the one a compile of the platform file's folder reads (the specs' repository top when the platform file lies
-elsewhere); its other specs are found and read here, a folder at a time, and only their `team:` is kept.
+elsewhere); its other specs are found and read here, a folder at a time (and, for the destinations of
+model/tree_destinations.py, all of them). Their Jsonnet is evaluated within an allowance of its own.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class TreeSpecs:
 
     def documents(self, real: str) -> list[Document] | None:
         """The file's documents (empty when it cannot be read: the full compile builds no service of it either),
-        or None when the compile's Jsonnet allowance ran out before it was evaluated."""
+        or None when the tree's Jsonnet allowance (`jsonnet.spec_time`: its own, not the compile's, which the
+        compile's specs could spend to leave another team's unread) ran out before it was evaluated."""
         if real not in self._documents:
             spec_time = self._jsonnet.spec_time
             try:
