@@ -55,5 +55,7 @@ def tree_clashes(
 def _routes_inline(doc: Document) -> bool:
     """Whether the document writes a receiver inline under routing: (only those write destinations). Asked before
     the schema's checks, which cost most of a spec's build."""
-    routing = doc.data.get("routing") if isinstance(doc.data, dict) else None
+    if not isinstance(doc.data, dict) or doc.data.get("kind", "Service") != "Service":
+        return False  # a platform file named otherwise (`Platform.yaml`) is no spec
+    routing = doc.data.get("routing")
     return isinstance(routing, dict) and any(isinstance(value, dict) for value in routing.values())
