@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler import cli
 from compiler.api import CompileOptions, compile_specs, regenerate_command
 from compiler.output import lock, writer
 from tests.bench.fleet import write_fleet
@@ -93,11 +94,19 @@ def test_a_compile_started_while_another_validates_waits_for_its_swap(
     assert leftovers(tmp_path) == []
 
 
-def _holding(out: Path, ready: threading.Event, release_after: float) -> threading.Thread:
+def _holding(
+    out: Path, ready: threading.Event, release: threading.Event, order: list[str], linger: float = 0.0
+) -> threading.Thread:
+    """A run holding `out` from `ready` until `release` and `linger` seconds more (at most 120 s in all, so that a
+    run that wrongly blocked goes on and the test fails on its outcome instead of hanging). Released by events,
+    not after a fixed time: on a loaded machine the run under test could start after a timed holder let go."""
+
     def hold() -> None:
         with lock.output_lock(str(out), exclusive=True):
             ready.set()
-            time.sleep(release_after)
+            release.wait(120)
+            time.sleep(linger)
+            order.append("releasing")  # still held: a run that waits for the lock can only end after this
 
     thread = threading.Thread(target=hold)
     thread.start()
@@ -112,42 +121,58 @@ def test_no_wait_fails_at_once_when_another_run_holds_the_output(
     out = tmp_path / "out"
     assert compile_cli(capsys, specs, out).code == 0
     before = tree(out)
-    ready = threading.Event()
-    holder = _holding(out, ready, 1.5)
+    ready, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    holder = _holding(out, ready, release, order)
     try:
-        assert ready.wait(10)
+        assert ready.wait(60)
         extra = ["--no-validate"] if command == "compile" else []
-        started = time.monotonic()
         result = run_obsc(capsys, command, str(specs), "--out", str(out), "--no-wait", *extra)
-        assert time.monotonic() - started < 1.5
+        order.append("ran")
     finally:
+        release.set()
         holder.join()
+    # "At once" as outcomes, not a clock: the lock is held until the run returns, so a run that waited would have
+    # waited the holder's 120 s and then compiled (exit 0), and it would have said it was waiting.
+    assert order == ["ran", "releasing"]
     assert result.code == 4, result.err
     assert "another obsc run" in result.err and "is using this output directory" in result.err
     assert "--no-wait" in result.err
+    assert "waiting for another obsc run" not in result.err
     assert tree(out) == before
 
 
 @pytest.mark.parametrize("command", ["compile", "check"])
 def test_a_second_run_waits_for_the_first_and_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     specs = write_fleet(tmp_path, services=1)
     out = tmp_path / "out"
     assert compile_cli(capsys, specs, out).code == 0
-    ready = threading.Event()
-    holder = _holding(out, ready, 1.0)
+    ready, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    say = cli._say
+
+    def say_and_let_go(message: str) -> None:
+        say(message)
+        if "waiting for another obsc run" in message:
+            release.set()
+
+    monkeypatch.setattr(cli, "_say", say_and_let_go)
+    # The holder lets go 2 s after the run says it waits: a run that went on without the lock would
+    # most likely end first (the order below); one that waits ends after, whatever the machine's load.
+    holder = _holding(out, ready, release, order, linger=2.0)
     try:
-        assert ready.wait(10)
-        started = time.monotonic()
+        assert ready.wait(60)
         extra = ["--no-validate"] if command == "compile" else []
         result = run_obsc(capsys, command, str(specs), "--out", str(out), *extra)
-        waited = time.monotonic() - started
+        order.append("ran")
     finally:
+        release.set()
         holder.join()
     assert result.code == 0, result.err
     assert "obsc: waiting for another obsc run" in result.err
-    assert waited >= 0.5, "it did not wait for the lock"
+    assert order == ["releasing", "ran"], "it did not wait for the lock"
     assert leftovers(tmp_path) == [], "the lock file stayed beside the output"
 
 
