@@ -257,7 +257,9 @@ def inhibition_disagreements(specs: Path, out: Path, binary: str, seed: int) -> 
     ):
         servers.api_json(am.url + "/api/v2/alerts", [{"labels": a} for a in firing])
         should = {_full_key(t) for t in firing if any(inhibits(services, s, t) for s in firing)}
-        deadline = time.monotonic() + 3  # the inhibitor reads posted alerts in a goroutine of its own
+        # The inhibitor reads posted alerts in a goroutine of its own: on a loaded machine that can take seconds, so
+        # the deadline only ends a wait for a real disagreement (the loop leaves as soon as the muted set is right).
+        deadline = time.monotonic() + 30
         while True:
             listed = servers.api_json(am.url + "/api/v2/alerts")
             muted = {_full_key(a["labels"]) for a in listed if a["status"]["inhibitedBy"]}
