@@ -214,7 +214,9 @@ def test_a_forged_line_for_bad_bytes_is_trusted_and_revalidate_all_catches_it(sp
         validate_bundle(compilation.bundle, str(out), str(out), revalidate_all=True)
 
 
-def test_a_new_tool_version_revalidates_everything(specs: Path, tmp_path: Path, first: record.Record) -> None:
+def test_a_new_tool_version_revalidates_everything(
+    specs: Path, tmp_path: Path, first: record.Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     real = _run.find(_run.Tool("promtool", "PROMTOOL", "prometheus"))
     wrapper = tmp_path / "promtool"
@@ -222,11 +224,10 @@ def test_a_new_tool_version_revalidates_everything(specs: Path, tmp_path: Path, 
         f'#!/bin/sh\nif [ "$1" = --version ]; then echo "promtool, version 9.9.9"; exit 0; fi\nexec {real} "$@"\n'
     )
     wrapper.chmod(0o755)
-    os.environ["PROMTOOL"] = str(wrapper)
-    try:
+    # monkeypatch, not os.environ: a PROMTOOL the developer or CI set must be there again for the tests after this
+    with monkeypatch.context() as patch:
+        patch.setenv("PROMTOOL", str(wrapper))
         again = compile_into(specs, out)
-    finally:
-        del os.environ["PROMTOOL"]
     promtool_units = sum(1 for kind, _ in first.passed.values() if kind != "amtool")
     assert again.ran == promtool_units  # every promtool-read unit (dashboards too: promtool parses their PromQL)
 
