@@ -73,12 +73,15 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     the 1d/2h ticket's burst end on the coarse tier's count of its 6h window, a case it ends (6h seen) and one it
     holds (a little more seen), each setting the coarse tier: two groups and four steps more (36 and 91 before);
     the 6h/30m page's dense-burst end (slo_peak_states.py) ends it in one case and holds it in two, each setting the
-    5m window beside the pair's: three groups and six steps more."""
+    5m window beside the pair's: three groups and six steps more. Round 49: each event-count page pair's short
+    window over the line on one failure where the line shows 0.08 of one, after a page of its SLO fired within its
+    long window (it starts nothing: counted_short.paged_within), a lane no lane starting on one failure may share:
+    three groups and six steps more (41 and 101 before)."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 41
-    assert sum(_steps(g, 1800) for g in groups) <= 101
+    assert len(groups) <= 44
+    assert sum(_steps(g, 1800) for g in groups) <= 107
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
     promtool = require_tool("promtool", "PROMTOOL")

@@ -224,6 +224,11 @@ def started_by_counted_short(
     requests of a 30m window reads 0.28% against the 6h/30m pair's 0.14% line (a burn at the line shows 0.5
     there); after a one-minute outage filled the 6h window, one stray failure paged again (round 42). A pair
     already up holds on the plain ratio, or a burn near the line would end and start again.
+    One failure starts it only while no page of its SLO fired within its long window (`paged`: `paged_within`):
+    after a page, the long window and the min_bad_events guard still hold the outage, and at 0.05 req/s (99.95%,
+    7d: 0.063 of a failure at the 6h/30m line) one stray failure 2 hours after a 60-minute outage paged again for
+    45 minutes (round 48). Then it starts on its failures less one, as a busy service's always does: where the line
+    shows more than LONE_FAILURE the branch is empty either way, so a busy pair fires as before (round 49).
     The events are read from the short window's recorded total T (round 42 wrote E x N / S, the same events read
     from the errors and the ratio again): 6 series a start, not 8 (round 43: the start made each burn alert 60%
     longer, and Prometheus prints and parses each alert's expression at every evaluation). `S > line and` comes
@@ -241,9 +246,9 @@ def started_by_counted_short(
     if not start_counted(window) or not short_counted(window):
         return holds
     over = f"{short} > {threshold}"
+    on = held.removeprefix("and ").partition(") ")[0] + ")"  # `on (service, slo)`: the hold's labels
     if slo.sli.kind in SLICE_KINDS:
         bad, slices = (f"{name(window.short)}{selector}" for name in (names.sli_bad_slices, names.sli_slices))
-        on = held.removeprefix("and ").partition(") ")[0] + ")"  # `on (service, slo)`: the hold's labels
         first = f"{short} unless {on} {paged}"  # no page of the SLO fired within the long window
         start = f"  ({over} and ({bad} - {LESS_ONE} > {slices} * {threshold} or {first}) or {over} {held})"
         return [start if line == f"  {over}" else line for line in holds]
@@ -251,7 +256,7 @@ def started_by_counted_short(
         return holds
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
-    lone = f"{shown} <= {decimal_text(LONE_FAILURE)}"
+    lone = f"{shown} <= {decimal_text(LONE_FAILURE)} unless {on} {paged}"  # a first page only (round 49)
     start = f"  ({over} and ({failed} - {LESS_ONE} > {shown} or {lone}) or {over} {held})"
     return [start if line == f"  {over}" else line for line in holds]
 

@@ -60,7 +60,7 @@ class Burn(NamedTuple):
     burst: Burst = None  # the short window's gate (or count) also reads whether the burst is over (slo_state)
     started: bool = False  # an event-count page pair: starts without its newest failure (counted_short.start_counted)
     kept: bool = False  # an event-count ticket pair: its short window ends it with room for one more failure
-    pages: frozenset[str] = frozenset()  # the page pairs whose firing a time-slice page pair's start reads
+    pages: frozenset[str] = frozenset()  # the page pairs whose firing a page pair's start reads
 
     def paged(self, state: _State) -> bool:
         """Whether the state feeds a page of the SLO fired (its own, or a held page pair's firing ALERTS)."""
@@ -147,14 +147,10 @@ class Judge:
                 for lane in lanes
             ):
                 return False
-            # A time-slice page pair's start reads the SLO's page `unless on (service, slo)`: any lane's page (fed,
-            # or firing in it) stops every lane's start on one bad slice; lanes whose start that changes are kept
-            # apart from it.
-            paged = (
-                rule.sliced
-                and rule.started
-                and any(rule.paged(lane.state) or self._pages(lane, rule) for lane in lanes)
-            )
+            # A page pair's start reads the SLO's page `unless on (service, slo)`: any lane's page (fed, or firing
+            # in it) stops every lane's start on one bad slice or one lone failure; lanes whose start that changes
+            # are kept apart from it.
+            paged = rule.started and any(rule.paged(lane.state) or self._pages(lane, rule) for lane in lanes)
             if paged and any(rule.starts(lane.state) != rule.starts(lane.state, True) for lane in lanes):
                 return False
             if rule.window in held and any(
@@ -290,6 +286,9 @@ def _variants(
         if rule.sliced:  # the less-one dropped: a start only where no page fired
             unpaged = [p and not rule.paged(s) for p, s in zip(plain, states, strict=True)]
             over.append([s or v for s, v in zip(unpaged, _both(plain, up), strict=True)])
+        else:  # the page's `unless` dropped: one failure starts it after a page too
+            lone = [rule.starts(s, False) for s in states]
+            over.append([s or v for s, v in zip(lone, _both(plain, up), strict=True)])
     if rule.steps:
         reads = [*rule.steps, rule.long_seconds]
         branch = newest(reads)

@@ -80,9 +80,10 @@ def _is_short_side(side: list[str]) -> bool:
 
 
 def _started(over: str) -> str:
-    """`S > L` of an event-count page pair's start, `(S > L and (E * N - 1 > T * N * L or T * N * L <= 0.1) or
-    S > L and on (...) ALERTS{...})` (counted_short.started_by_counted_short): S, its errors E and its total T
-    joined on every label (the lane's own), so a lane starts on its own events; a time-slice one's,
+    """`S > L` of an event-count page pair's start, `(S > L and (E * N - 1 > T * N * L or T * N * L <= 0.1
+    unless on (...) max_over_time(ALERTS{...}[W])) or S > L and on (...) ALERTS{...})`
+    (counted_short.started_by_counted_short): S, its errors E and its total T joined on every label (the lane's
+    own), so a lane starts on its own events, the SLO's page joined as a filter; a time-slice one's,
     `(S > L and (B - 1 > C * L or S unless on (...) max_over_time(ALERTS{...}[W])) or S > L and on (...) ...)`, its
     bad slices B and slices C the lane's own, the SLO's page joined as a filter; the hold joined as a filter, like
     the side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is
@@ -102,7 +103,8 @@ def _started(over: str) -> str:
     bad, _, seconds = failed.partition(" * ")
     total, _, read = shown.partition(f" * {seconds} * ")
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
-    single = lone.startswith(f"{shown} <= ") and _is_number(lone.removeprefix(f"{shown} <= "))
+    number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
+    single = lone.startswith(f"{shown} <= ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
     if plain and read == line and single and _is_held(hold):
         return first
     return over

@@ -14,6 +14,7 @@ Predictions come from the same oracle as slo_cases.py, once per group.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from compiler import conventions as names
@@ -141,6 +142,16 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                     f"{where} group a's page starts none for c, its {w.long} as high and its {w.short} over the line "
                     "on a stray failure",
                     (gap, quiet, stray),
+                    hold_times(w.for_seconds, step),
+                    alert_of(w),
+                )
+            beside = tuple(v for v in windows if start_counted(v) and v != w)
+            strays = stray_states(where, w, line, busy, beside) if lines.thin and start_counted(w) else []
+            for lone in [s for _, s, fires in strays if fires and not s.held][:1]:
+                add(  # a page fired joins the lone failure's start per group too (round 49)
+                    f"{where} group a's page fired within the {w.long}: b's {w.short} over the line on one failure "
+                    "where the line shows 0.08 of one starts it",
+                    (dataclasses.replace(quiet, paged=True), lone),
                     hold_times(w.for_seconds, step),
                     alert_of(w),
                 )

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from decimal import ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
 from compiler.model.burst_windows import EVENT_BURST_EVENTS, EVENT_BURST_SHOWN
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS
-from compiler.targets.prometheus.counted_short import start_counted
+from compiler.targets.prometheus.counted_short import LONE_FAILURE, start_counted
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.series import fed
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, Burst, _State
@@ -352,16 +352,17 @@ def _burst_events(line: Decimal) -> Decimal:
     return events if events >= EVENT_BURST_EVENTS * ABOVE else (EVENT_BURST_EVENTS + 1 / line) / 2
 
 
-# (failures at the line among the short window's events, its failures, held, fires) of `stray_states`: one
-# failure alone (1.4 among events for 0.5) starts nothing; 1.75 among events for 1.25 (1.4x; counted: it could
-# end the pair) holds a pair already up on the plain ratio, 1 among them (0.8x) ends it.
+# (failures at the line among the short window's events, its failures, held, fires, a page fired) of
+# `stray_states`: one failure alone (1.4 among events for 0.5) starts nothing; 1.75 among events for 1.25 (1.4x;
+# counted: it could end the pair) holds a pair already up on the plain ratio, 1 among them (0.8x) ends it.
 _STRAYS = (
-    (Decimal("0.5"), Decimal("1.4"), False, False),
-    (Decimal("0.08"), Decimal(1), False, True),  # one failure where the line shows 0.08: starts (LONE_FAILURE)
-    (Decimal("0.12"), Decimal(1), False, False),  # where it shows 0.12: nothing (0.1 raised by half, lowered)
-    (Decimal("0.08"), Decimal("0.064"), False, False),  # under the line (0.8x) there: nothing
-    (ABOVE, Decimal("1.75"), True, True),
-    (ABOVE, Decimal(1), True, False),
+    (Decimal("0.5"), Decimal("1.4"), False, False, False),
+    (Decimal("0.08"), Decimal(1), False, True, False),  # one failure where the line shows 0.08: starts (LONE_FAILURE)
+    (Decimal("0.08"), Decimal(1), False, False, True),  # ...not once a page fired within the long window (round 49)
+    (Decimal("0.12"), Decimal(1), False, False, False),  # where it shows 0.12: nothing (0.1 raised by half, lowered)
+    (Decimal("0.08"), Decimal("0.064"), False, False, False),  # under the line (0.8x) there: nothing
+    (ABOVE, Decimal("1.75"), True, True, False),
+    (ABOVE, Decimal(1), True, False, False),
 )
 # A ticket pair's (counted_short.start_counted): it starts on its plain ratio, so one failure alone starts it (over
 # the line, held or not: the same). Held under it, it holds while one more failure would put it over
@@ -370,31 +371,40 @@ _STRAYS = (
 # (the second holds), lowered by 40% or flipped (the first ends), the over-line comparison lowered by 40% or flipped
 # (the second holds).
 _TICKET_STRAYS = (
-    (Decimal("0.5"), Decimal("1.4"), False, True),
-    (Decimal("1.9"), Decimal(1), True, True),
-    (Decimal("3.2"), Decimal("2.1"), True, False),
+    (Decimal("0.5"), Decimal("1.4"), False, True, False),
+    (Decimal("1.9"), Decimal(1), True, True, False),
+    (Decimal("3.2"), Decimal("2.1"), True, False, False),
 )
 
 
-def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> list[tuple[str, _State, bool]]:
+def stray_states(
+    where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...] = ()
+) -> list[tuple[str, _State, bool]]:
     """(title, state, whether the pair fires) of an event-count pair whose long window is at 1.25x the `line` and
     whose short window holds few failures (counted_short.started_by_counted_short): over the line only on its
     newest failure it starts nothing; one failure starts it where the line shows 0.08 of one (not 0.12, nor at
-    0.8x); a pair already up holds on the plain ratio at 1.4x (halfway to 1 for a high line) and ends at 0.8x
-    (with events enough to end it). Kills the start dropped, the hold (or its ALERTS operand) dropped, the hold's line
+    0.8x), unless a page of its SLO fired within its long window (the start's `unless` dropped: it fires); a pair
+    already up holds on the plain ratio at 1.4x (halfway to 1 for a high line) and ends at 0.8x (with events
+    enough to end it). Kills the start dropped, the hold (or its ALERTS operand) dropped, the hold's line
     raised by half or lowered by 40% and its comparison flipped. A ticket pair (not counted_short.start_counted)
     starts on one failure alone: kills a page's start written into a ticket's rule; held, it holds under the line
-    while one more failure would put it over, and ends with room for more (`_TICKET_STRAYS`)."""
+    while one more failure would put it over, and ends with room for more (`_TICKET_STRAYS`). A lone failure's
+    start sets the windows of the other page pairs (`pages`) healthy: no page fires beside it, which it would read."""
     out = []
-    for shown, failed, held, fires in _STRAYS if start_counted(w) else _TICKET_STRAYS:
+    for shown, failed, held, fires, paged in _STRAYS if start_counted(w) else _TICKET_STRAYS:
         if shown >= Decimal("0.5") and line * failed / shown >= 1:  # a high line: the window halfway to 1
             shown = (failed * line * 2 / (line + 1)).quantize(Decimal("0.01"), rounding=ROUND_UP)
+        if shown <= LONE_FAILURE and line * failed / shown >= 1:  # a high line: a share of one, the window halfway
+            failed = (shown * (line + 1) / 2 / line).quantize(Decimal("0.001"), rounding=ROUND_DOWN)
         ratio = off_ties(line * failed / shown)
         if ratio >= 1:
             continue
         state = pair_state(w, line * ABOVE, ratio, total)
         state.totals[w.short_seconds] = shows(shown, line, w.short_seconds)
-        state.held = frozenset({w.name}) if held else frozenset()
+        state.held, state.paged = (frozenset({w.name}) if held else frozenset()), paged
+        others = {s for v in pages for s in (v.short_seconds, v.long_seconds)} - {w.short_seconds, w.long_seconds}
+        for other in others if fires and not held else ():  # a start on one failure: no page beside it
+            state.totals[other] = total
         verb = {
             (False, False): "starts nothing",
             (False, True): "starts it",
@@ -403,7 +413,8 @@ def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> li
         }
         side = "over" if failed > shown else "under"
         said = f"{decimal_text(failed)} failure{'s' * (failed != 1)} among events for {decimal_text(shown)} at the line"
-        title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}: {verb[held, fires]}"
+        page = f", a page fired within the {w.long}" if paged else ""
+        title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}{page}: {verb[held, fires]}"
         out.append((title, state, fires))
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))

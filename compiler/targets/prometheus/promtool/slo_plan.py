@@ -254,7 +254,8 @@ def plan(shape: Shape) -> Plan:
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
             for title, state, ends in peak_states(where, w, line, busy, steps, burst, min_bad):  # a dense one
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
-            for title, state, starts in stray_states(where, w, line, busy):  # a stray failure starts no page
+            beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
+            for title, state, starts in stray_states(where, w, line, busy, beside):  # a stray starts no page
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
         if shape.slices and short_counted(w) and start_counted(w):  # one bad slice after a page starts nothing
             beside = tuple(v for v in shape.windows if start_counted(v) and v != w)

@@ -178,9 +178,9 @@ _ONE_SHOWN = float(ONE_SHOWN)
 def starts(state: _State, seconds: int, line: float, sliced: bool = False, paged: bool = False) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
-    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted). A
-    time-slice one (`sliced`) starts over the line unless `paged` (a page of its SLO fired within its long window),
-    then only while its bad slices less one stay over it."""
+    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted), on one
+    failure only unless `paged` (a page of its SLO fired within its long window). A time-slice one (`sliced`) starts
+    over the line unless `paged`, then only while its bad slices less one stay over it."""
     if sliced:
         over = state.ratio(seconds) > line
         bad, slices = (
@@ -189,7 +189,7 @@ def starts(state: _State, seconds: int, line: float, sliced: bool = False, paged
         return over and (not paged or bad - _LESS_ONE > slices * line)
     total, _, bad, ratio = state.window(seconds)
     shown = float(decimal_text(total)) * seconds * line
-    return ratio > line and (bad * seconds - _LESS_ONE > shown or shown <= _LONE_FAILURE)
+    return ratio > line and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and not paged))
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
