@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.generation import generate, prepare
+from compiler.generation import Alongside, generate, prepare
 from compiler.model import build, checks, import_owners, shared_builds, team_claims, team_renames, tree_destinations
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
@@ -76,6 +76,7 @@ class Compilation:
     fleet_wide: frozenset[str] = frozenset()  # paths of fleet-wide files (not one service's): kept by subset compiles
     options: CompileOptions | None = None
     written_into: str | None = None  # the staging tree the workers wrote every file into (all but the manifest)
+    alongside: object = None  # what compile_specs' `alongside` returned
 
     def subset(self, specs: Sequence[str], out_dir: str, prune: bool = False) -> Subset | None:
         """How a compile of `specs` writes into a fleet's output: named spec files (no --prune) write only
@@ -405,10 +406,15 @@ def validate_specs(paths: Sequence[str], options: CompileOptions) -> tuple[Fleet
 
 
 def compile_specs(
-    paths: Sequence[str], options: CompileOptions | None = None, write_into: Callable[[], str | None] | None = None
+    paths: Sequence[str],
+    options: CompileOptions | None = None,
+    write_into: Callable[[], str | None] | None = None,
+    alongside: Callable[[Fleet, str], object] | None = None,
 ) -> Compilation:
     """Compile `paths`. `write_into`, called once the specs are known to be sound, may name an empty staging
-    tree: the workers then write each file there as they generate it (output/direct.py; a cold compile)."""
+    tree: the workers then write each file there as they generate it (output/direct.py; a cold compile).
+    `alongside` (pure) is called with the prepared fleet and the format in effect in the generation pool; its
+    result is the compilation's `alongside`."""
     options = options or CompileOptions()
     timings: dict[str, float] = {}
     with paused_gc():
@@ -425,8 +431,10 @@ def compile_specs(
             fleet_wide: set[str] = set()
             # Headers and stub markers are added in the workers too (a runbook's marker is a SHA-256 of it).
             into = (staging, options.regenerate_command)
+            prepared, fmt = fleet, options.format
+            beside = Alongside(lambda: alongside(prepared, fmt)) if alongside is not None else None
             try:
-                artifacts = generate(fleet, target_options, options.jobs, fleet_wide, into)
+                artifacts = generate(fleet, target_options, options.jobs, fleet_wide, into, beside)
                 bundle = assemble(artifacts, options.regenerate_command, finished=True)
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
@@ -434,4 +442,5 @@ def compile_specs(
         operator = options.format == "prometheus-operator"
         if operator and (oversized := oversized_objects(fleet.services, bundle.artifacts)):
             raise InputError(oversized)
-    return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options, staging)
+    wide = frozenset(fleet_wide) | {MANIFEST}
+    return Compilation(fleet, bundle, notes, timings, wide, options, staging, beside.result if beside else None)

@@ -23,10 +23,10 @@ from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.staged import committed_out, staged_tree
 from compiler.starter import starter_platform, starter_spec
-from compiler.targets import alertmanager as alertmanager_target
 from compiler.ui import cli_options, console, declared_format, failures, logs, render, reports, rerun
 from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
+from compiler.ui.recorded import Recorded
 
 log = logging.getLogger("obsc")
 
@@ -114,7 +114,8 @@ def compile_cmd(
     with Session(out_dir, wait=wait, on_wait=_say) as session:
         cold = None if named else session.cold_staging  # a whole compile into an empty --out: written as generated
         options = options_for_command(specs, jpath, platform_file, layout, out_dir, fmt is not None, verbosity >= 1)
-        compilation = compile_specs(specs, options, cold)
+        warned = reports.recorded_fleet_warnings if verbosity >= 0 else None  # worked out in the generation pool
+        compilation = compile_specs(specs, options, cold, warned)
         declared_format.refuse_other_layout(_console(), compilation, fmt, out_dir, named)
         _explain(compilation, verbosity)
         _warn_links(compilation, verbosity)
@@ -432,11 +433,8 @@ def verify_cmd(
 
 def _warn_links(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 0 and compilation.fleet.services:
-        reports.link_warnings(_console(), compilation.fleet)
-        fmt = compilation.options.format if compilation.options else ""
-        for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
-            _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
-        reports.spec_warnings(_console(), compilation.fleet)
+        assert isinstance(compilation.alongside, Recorded)  # reports.recorded_fleet_warnings
+        compilation.alongside.replay(_console())
         reports.layout_warnings(_console(), compilation)
 
 

@@ -41,10 +41,12 @@ from compiler.model.up_join_labels import up_join_warnings
 from compiler.model.window_mean import window_mean_warnings
 from compiler.output import claim, runbook_drift, runbook_moves, swap, writer
 from compiler.output.subset import Subset
+from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
 from compiler.targets import prometheus as prometheus_target
 from compiler.ui import console, render
 from compiler.ui.console import Console
+from compiler.ui.recorded import Out, Recorded
 from compiler.ui.rerun import Inputs
 
 S = writer.Status
@@ -179,7 +181,23 @@ def warnings(out: Console, plan: writer.Plan) -> None:
         )
 
 
-def spec_warnings(out: Console, fleet: Fleet) -> None:
+def recorded_fleet_warnings(fleet: Fleet, fmt: str) -> Recorded:
+    """`fleet_warnings`, kept to be said by the parent: a compile works them out in its generation pool."""
+    said = Recorded()
+    fleet_warnings(said, fleet, fmt)
+    return said
+
+
+def fleet_warnings(out: Out, fleet: Fleet, fmt: str) -> None:
+    """What a compile warns of the fleet it compiled (none for a fleet without services): links, routing, specs."""
+    if fleet.services:
+        link_warnings(out, fleet)
+        for warning in alertmanager_target.routing_warnings(fleet, fmt):
+            out.problem(f"obsc: warning: {warning}", code="routing", level="warning")
+        spec_warnings(out, fleet)
+
+
+def spec_warnings(out: Out, fleet: Fleet) -> None:
     """What compiles but may not be meant: selectors that overlap another service's, then fleet_diagnostics."""
     for warning in overlaps(fleet.services):
         out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
@@ -188,14 +206,14 @@ def spec_warnings(out: Console, fleet: Fleet) -> None:
     fleet_diagnostics(out, fleet)
 
 
-def link_warnings(out: Console, fleet: Fleet) -> None:
+def link_warnings(out: Out, fleet: Fleet) -> None:
     """Links an alert carries that a notification cannot open, and a runbook_url that joins pages (located)."""
     for warning in link_notes.unopenable(fleet.platform):
         out.problem(f"obsc: warning: {warning}", code="links", level="warning")
     out.diagnostics(link_notes.shared_pages(fleet), severity="warning", code="links")
 
 
-def fleet_diagnostics(out: Console, fleet: Fleet) -> None:
+def fleet_diagnostics(out: Out, fleet: Fleet) -> None:
     """spec_diagnostics, then the standard dashboards left out of a service's files because they render no panel
     for it (located): what `compile` and `validate` both say."""
     spec_diagnostics(out, fleet.services)
@@ -209,7 +227,7 @@ def layout_warnings(out: Console, compilation: Compilation) -> None:
             out.problem(f"obsc: warning: {warning}", code="layout", level="warning")
 
 
-def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
+def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     """Located warnings `compile` and `validate` both say: burn pairs left out, raw queries whose long windows
     are no mean of their 5m values, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
