@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import count_floor
-from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus.key_missing import is_missing
@@ -31,6 +30,7 @@ from compiler.targets.prometheus.promtool.cases import (
     off_ties,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.down_steady_cases import gaps_read_as_loop, steady_cases
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
 from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
@@ -220,20 +220,8 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
     # a service that scales to zero (`missing: ignore`) is idle with no target at all, not down
     idle = tuple(_check(rules, at, lambda r: 0.0 if _absent_is_down(r) else None) for at in times)
     yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), idle)
-    yield Case(f"{rules[0].alert}: one instance up is enough", step, (up("a", 1), up("b", 0)), checks(False))
-    ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
-    for split in (split for split in down_groups(service) if not ruled & set(split)):
-        gone, kept = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept"))
-
-        def member(instance: str, group: dict[str, str], value: int) -> InputSeries:
-            return InputSeries("up", up_labels(service, instance, group), constant(value, samples))
-
-        lane = {**gone, names.LABEL_DOWN_GROUP: ", ".join(split)}
-        fired = tuple(_check(rules, at, lambda r: 0.0, lane=lane) for at in times)
-        series = (member("a", gone, 0), member("b", gone, 0), member("c", kept, 1))
-        yield Case(
-            f"{rules[0].alert}: every instance of one {'/'.join(split)} down while others report", step, series, fired
-        )
+    if not gaps_read_as_loop(rules, step):  # else in the scrapes file (down_steady_cases.py)
+        yield from steady_cases(service, rules, step)
 
 
 def _absent_is_down(rule: Rule) -> bool:

@@ -36,6 +36,7 @@ from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, OFF
 from compiler.targets.prometheus.promtool.down_handover_cases import handover_cases
 from compiler.targets.prometheus.promtool.down_loop_cases import STEP as SCRAPE_STEP
 from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_cases
+from compiler.targets.prometheus.promtool.down_steady_cases import scrape_steady_cases
 from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
@@ -77,6 +78,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
     scrapes += handover_cases(service, rules)  # and its hold into the burn page
+    scrapes += scrape_steady_cases(service, rules)  # its steady cases, where the main grid's gaps read as a loop
     scrapes += bucket_cases(service, list(rules.alert_rules), SCRAPE_STEP)  # a bucket gone, scrape by scrape
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
     scrapes += fine  # the holds no coarser grid pins as well, at the same 1m steps
