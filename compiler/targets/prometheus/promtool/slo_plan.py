@@ -252,7 +252,9 @@ def plan(shape: Shape) -> Plan:
             add(title, clean, [at], alert_of(w))
             for title, state, ends in event_burst_states(where, w, line, busy, steps, burst):  # a burst over
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
-            for title, state, ends in peak_states(where, w, line, busy, steps, burst, min_bad):  # a dense one
+            for title, state, ends in peak_states(
+                where, w, line, busy, steps, burst, min_bad, shape.recorded
+            ):  # a dense one
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
             beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
             for title, state, starts in stray_states(where, w, line, busy, beside):  # a stray starts no page
