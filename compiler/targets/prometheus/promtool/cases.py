@@ -84,6 +84,7 @@ class Case(NamedTuple):
     # (the SLOs of one service) run side by side in one test group.
     predict: Predict | None = None
     reads_up: bool = False  # a threshold alert on `up`: another case's `up` would feed its signal
+    until: int | None = None  # the last time `predict` holds (slo_plan's `first_only`); None: any
 
 
 _name = itemgetter(0)  # an InputSeries' name, at C speed
@@ -138,12 +139,14 @@ def _fed_short_of(predicting: list[Case], asked: list[tuple[int, str]]) -> list[
     """The cases a merged group would ask, past their own last check and their inputs' last sample, to fire:
     another lane's check (a pair's own `for` of 1h, checked at 1h) asked one whose inputs end at 30m, and its
     prediction (still burning) met inputs gone stale (round 49: drawn settings seed 302, exit 1). Quiet there is
-    what stale inputs give, and stays merged."""
+    what stale inputs give, and stays merged. A case whose predictions hold only until its `until` goes apart
+    when asked later (slo_plan's `first_only`: seed 345)."""
     short = []
     for case in predicting:
         fed, own = fed_until(case), max((c.at for c in case.alerts), default=0)
         late = [(at, name) for at, name in asked if at > own and fed is not None and at > fed]
-        if any(case.predict is not None and case.predict(name, at) for at, name in late):
+        past = case.until is not None and any(at > case.until for at, _ in asked)
+        if past or any(case.predict is not None and case.predict(name, at) for at, name in late):
             short.append(case)
     return short
 

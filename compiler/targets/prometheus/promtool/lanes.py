@@ -281,4 +281,5 @@ def side_lanes(cases: list[Case], joined: set[str]) -> Case:
     asked = sorted({(check.at, check.alertname) for c in cases for check in c.alerts})
     checks = tuple(AlertCheck(at, name, predict(name, at)) for at, name in asked)
     title = "; ".join(c.name for c in cases)
-    return Case(title, first.interval, tuple(s for c in cases for s in c.series), checks, predict=predict)
+    until = min((c.until for c in cases if c.until is not None), default=None)
+    return Case(title, first.interval, tuple(s for c in cases for s in c.series), checks, predict=predict, until=until)

@@ -82,7 +82,8 @@ class _Cases:
         checks = tuple(
             [quiet or AlertCheck(at, name, tuple([fired[i] for i in due])) for quiet, at, name, due in part.checks]
         )
-        return Case(_title(self._slo.name, part.titles), self._step, feed.series(part.rates), checks, predict=predict)
+        title = _title(self._slo.name, part.titles)
+        return Case(title, self._step, feed.series(part.rates), checks, predict=predict, until=part.horizon)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -175,6 +175,7 @@ class Part:
     fires: dict[str, tuple[tuple[int, int], ...]]  # alert name → (for, rule index) of each rule holding, in order
     # per (time, name) asked: the check when nothing fires (names only: shared), else the rules firing then
     checks: tuple[tuple[AlertCheck | None, int, str, tuple[int, ...]], ...]
+    horizon: int | None = None  # the last time its predictions hold (see `first_only`); None: any
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,11 @@ def plan(shape: Shape) -> Plan:
     budget = frozenset(r.alert for r in shape.rules if r.budget is not None)
     # The newest events healthy after no events in a short window: planned last (they fit few other cases)
     recovering: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
+    # A time-slice page pair started on one bad slice only because no page of its SLO fired within its long
+    # window: at the next 30m step its own page (fired at the first) is in that window, and its hold (the instant
+    # ALERTS, 30m old) past the lookback, so it stops there (a 1m evaluation holds it): checked at its own times
+    # only, never beside a case checked later (drawn settings seeds 329, 345: a pair's own `for`, round 49).
+    first_only: set[int] = set()
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
     for w, line, text, gate, burst in zip(
@@ -263,6 +269,8 @@ def plan(shape: Shape) -> Plan:
             beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
             for title, state, starts in slice_stray_states(where, w, line, busy, beside):
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
+                if starts and not state.paged and not state.held:
+                    first_only.add(len(pending) - 1)  # see below
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
             for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
@@ -321,7 +329,9 @@ def plan(shape: Shape) -> Plan:
     pending += recovering
     names = tuple(dict.fromkeys(r.alert for r in shape.rules))
     parts: list[tuple[Part, frozenset[str] | None]] = []
-    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see state_packing)
+    lasts = [max(p[2]) for p in pending]
+    horizons = [lasts[i] if i in first_only else None for i in range(len(pending))]
+    for members in pack([p[1] for p in pending], lasts, horizons):  # one test group per bin (see state_packing)
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
@@ -340,7 +350,8 @@ def plan(shape: Shape) -> Plan:
                 checks.append((None if due else AlertCheck(at, name, ()), at, name, due))
         titles = tuple(p[0] for p in joined)
         fired = {name: tuple(rules) for name, rules in fires.items()}
-        parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks)), checked))
+        horizon = min((h for h in (horizons[i] for i in members) if h is not None), default=None)
+        parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks), horizon), checked))
     read = budget | {r.alert for r in shape.rules if r.window is not None}
     if not shape.lane_safe:
         return Plan(tuple((part,) for part, _ in parts), read)
@@ -371,6 +382,9 @@ def plan(shape: Shape) -> Plan:
     lane_of = {id(part): Lane(part.state, frozenset(part.asked), part.times[-1]) for part, _ in parts}
 
     def fits(group: list[Part], part: Part) -> bool:
+        bounds = [p.horizon for p in (*group, part) if p.horizon is not None]
+        if bounds and max(p.times[-1] for p in (*group, part)) > min(bounds):
+            return False
         return judge.fits([lane_of[id(p)] for p in (*group, part)])
 
     groups: list[list[Part]] = []

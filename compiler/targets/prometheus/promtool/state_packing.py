@@ -30,16 +30,27 @@ def join(states: Iterable[_State]) -> _State:
     return out
 
 
-def pack(states: list[_State]) -> list[list[int]]:
-    """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order."""
+def pack(
+    states: list[_State], lasts: list[int] | None = None, horizons: list[int | None] | None = None
+) -> list[list[int]]:
+    """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order. With `lasts`
+    (each state's last check) and `horizons` (the last time a state's prediction holds, None: any), no bin is
+    checked past a member's horizon: a bin is checked whenever any member is."""
     bins: list[tuple[set[int], Decimal, list[int]]] = []
     for i, state in enumerate(states):
         keys = state.keys()
         for used, total, members in bins:
-            if total == state.total and not used & keys:
+            if total == state.total and not used & keys and _within([*members, i], lasts, horizons):
                 used |= keys
                 members.append(i)
                 break
         else:
             bins.append((set(keys), state.total, [i]))
     return [members for _, _, members in bins]
+
+
+def _within(members: list[int], lasts: list[int] | None, horizons: list[int | None] | None) -> bool:
+    if lasts is None or horizons is None:
+        return True
+    bounds = [h for h in (horizons[i] for i in members) if h is not None]
+    return not bounds or max(lasts[i] for i in members) <= min(bounds)
