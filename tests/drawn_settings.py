@@ -2,6 +2,9 @@
 range (each tier's `for` from 0s to 1h, burn pairs' `for` and `keep_firing_for`, scrape intervals from 1s to
 2m30s, periods 1d-90d, objectives 90-99.99%, min_bad_events, budget shares, `by:` groups, time slices, latency
 thresholds at bucket edges, `targets: false`, `targets_via`, threshold alerts' holds), compiled with validation.
+Round 49 widened it (from a second seeded source, so each seed still draws beneath what it drew before): freshness
+and raw SLIs, a catalog for an SLO's own period, SLOs grouped by two labels, memory tiers, threshold alerts below
+a line or per instance.
 
 obsc must never fail its own generated tests: exit 1 (promtool or amtool rejected a case obsc wrote), 70 or a
 traceback is a bug, and so is an exit 2 whose message names no file. tests/drawn_fleets.py draws whole fleets
@@ -56,8 +59,13 @@ def seconds(duration: str) -> int:
 class Drawer:
     """One seed's choices, from one seeded source (never the global one)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, widened: bool = True) -> None:
         self.r = random.Random(f"settings-{seed}")
+        self.w = random.Random(f"settings-wide-{seed}")  # round 49's draws: the first source's stay as they were
+        self.widened = widened  # False: the fleet round 48 drew (its regression seeds)
+
+    def wide(self, p: float) -> bool:
+        return self.w.random() < p and self.widened
 
     def pick(self, options: list[Any]) -> Any:
         return self.r.choice(options)
@@ -105,6 +113,9 @@ class Drawer:
             slo_alerts["budget_left"] = self.pick(["1%", "25%", "90%"])
         if self.chance(0.35) and (rows := self.catalog(self.period, self.scrape)):
             slo_alerts["windows"] = {self.period: rows}
+        self.own_period = self.w.choice([p for p in PERIODS if p != self.period])
+        if self.wide(0.2) and (rows := self.catalog(self.own_period, self.scrape)):
+            slo_alerts.setdefault("windows", {})[self.own_period] = rows  # read by an SLO of that period only
         defaults: dict[str, Any] = {"period": self.period, "routing": {"critical": "fallback"}}
         if slo_alerts:
             defaults["slo_alerts"] = slo_alerts
@@ -130,8 +141,21 @@ class Drawer:
         slo: dict[str, Any] = {"name": f"s{index}", "objective": self.pick(OBJECTIVES), "sli": sli}
         if self.chance(0.4):
             slo["period"] = self.pick(PERIODS)
+        if self.wide(0.15):
+            slo["period"] = self.own_period  # the platform's catalog for it, when drawn
         if kind != "slices" and self.chance(0.25):
             slo["by"] = self.pick([["route"], ["cluster"]])
+            if self.wide(0.3):
+                slo["by"] = ["cluster", "region"]
+        if self.wide(0.15):
+            slo["sli"] = {"last_success": "last_success", "max_age": self.w.choice(["26h", "1h", "90m"])}
+            if self.wide(0.5):
+                slo["sli"]["stale_alert"] = self.w.choice(["critical", "warning", "info", False])
+            slo.pop("by", None)
+        elif kind in ("ratio", "good") and self.wide(0.15):
+            rate = "sum(rate(http_requests_total{$selector%s}[$window]))"
+            slo["sli"] = {"raw": {"errors": rate % ',code=~"5.."', "total": rate % ""}}
+            slo.pop("by", None)
         if self.chance(0.3):
             slo["min_bad_events"] = self.pick([0, 1, 5, 30] if kind == "slices" else [0, 1, 5, 100])
         if self.chance(0.2):
@@ -149,6 +173,9 @@ class Drawer:
             "cpu": "sum(rate(process_cpu_seconds_total{$selector}[$window]))",
             "queue": {"selector": "queue_depth", "type": "gauge", "aggregation": "max"},
         }
+        if self.widened:
+            metrics["last_success"] = {"selector": "job_last_success_timestamp_seconds", "type": "gauge"}
+            metrics["memory"] = "process_resident_memory_bytes{$selector} / 4e9"
         spec: dict[str, Any] = {
             "apiVersion": "obsc/v1",
             "service": "batch",
@@ -165,6 +192,8 @@ class Drawer:
             spec["targets"] = {"job": "otel-collector"}
             spec["targets_via"] = self.pick(["collector", "pushgateway", "federation", "ingress"])
         alerts = {kind: self.tiers(kind) for kind in self.r.sample(sorted(KEY_LINES), self.r.randint(0, 2))}
+        if self.wide(0.25):
+            alerts["memory"] = self.tiers("cpu")  # the same percent lines
         if alerts:
             spec["alerts"] = alerts
         if self.chance(0.3):
@@ -178,17 +207,22 @@ class Drawer:
                     **({"missing": "ignore"} if self.chance(0.3) else {}),
                 }
             ]
+            if self.wide(0.3):  # a floor instead of a ceiling
+                spec["threshold_alerts"][0] = {**spec["threshold_alerts"][0], "name": "QueueEmpty", "below": 1}
+                del spec["threshold_alerts"][0]["above"]
+            if self.wide(0.25):
+                spec["threshold_alerts"][0]["by"] = ["instance"]
         return spec
 
 
-def draw(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The platform and the service of `seed`."""
-    drawer = Drawer(seed)
+def draw(seed: int, widened: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The platform and the service of `seed` (`widened`: with round 49's draws)."""
+    drawer = Drawer(seed, widened)
     return drawer.platform(), drawer.service()
 
 
-def write(seed: int, specs: Path) -> None:
-    platform, service = draw(seed)
+def write(seed: int, specs: Path, widened: bool = True) -> None:
+    platform, service = draw(seed, widened)
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
     (specs / "batch.yaml").write_text(yaml.safe_dump(service, sort_keys=False, width=1 << 16))
