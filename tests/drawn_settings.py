@@ -82,6 +82,14 @@ class Drawer:
             out[tier] = {"threshold": value, "for": self.pick(HOLDS)} if self.chance(0.7) else value
         if kind == "service_down" and self.chance(0.25):
             out["missing"] = self.pick(["alert", "ignore"])
+        paired = [t for t in ("warning", "critical") if t in out]
+        if self.widened and kind != "service_down" and len(paired) == 1:
+            # one of the two over the built-in other: a careful author writes both, the ticket's line first (a
+            # lone `critical: 1%` under the inherited 5% ticket is refused, located: a quarter of round 48's seeds)
+            for tier, line in (("warning", 1), ("critical", 2)):
+                value = KEY_LINES[kind][line]
+                drawn = out.get(tier)
+                out[tier] = {**drawn, "threshold": value} if isinstance(drawn, dict) else value
         return out
 
     def catalog(self, period: str, scrape: str) -> list[dict[str, Any]]:
