@@ -31,6 +31,7 @@ from compiler.toolcheck.amtool_routes import (
     run_routing_tests,
     write_slice,
 )
+from compiler.toolcheck.route_classes import classes
 from tests.conftest import ROOT, require_tool
 from tests.routing_memo import remembered_routes
 
@@ -238,7 +239,7 @@ def test_a_small_fleet_is_replayed_once_per_route_against_the_whole_file(
     _, out = _written(tmp_path, MINIMAL)
     config = out / names.ALERTMANAGER_CONFIG
     cases = load_cases((out / names.ROUTING_TESTS).read_text())
-    routes = {routing_key(case, routing_label_names(yaml.safe_load(config.read_text()))) for case in cases}
+    routes = {routing_key(case, classes(yaml.safe_load(config.read_text()))) for case in cases}
     # rows for the shared-incident (round 37) and missing-data (round 48) leaves no alert reaches: as many
     # cross-checks here
     monkeypatch.setattr(amtool_routes, "CROSS_CHECKS", len(routes))
@@ -277,11 +278,11 @@ def test_routing_key_keeps_only_labels_the_tree_reads() -> None:
         '- {"service": "s", "alert": "B", "labels": {"alertname": "B", "team": "a", "severity": "warning"},'
         ' "receivers": ["y"]}\n'
     )
-    names_read = routing_label_names(config)
-    assert routing_key(cases[0], names_read) == routing_key(cases[1], names_read)
+    seen_alike = classes(config)
+    assert routing_key(cases[0], seen_alike) == routing_key(cases[1], seen_alike)
     assert routing_key(cases[0], None) != routing_key(cases[1], None)
     unreadable = {"route": {"routes": [{"matchers": ["{weird}"]}]}}
-    assert routing_label_names(unreadable) is None  # then every row is replayed on its own
+    assert routing_label_names(unreadable) is None and classes(unreadable) is None  # every row replayed alone
 
 
 def test_prune_drops_only_branches_an_equality_matcher_rules_out() -> None:

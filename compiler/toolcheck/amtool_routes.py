@@ -6,9 +6,12 @@ stdout and the exit code are read.
 
 Two reductions keep a large fleet affordable (each amtool call re-reads the whole config: ~60 ms
 for 1,000 services against ~12 ms for a small file):
-- Rows are grouped by *routing key*, the labels the tree's matchers name (plus the expected
-  receivers): Alertmanager routing reads no other label, so one representative per key is replayed
-  and a failure is reported for every row that shares it.
+- Rows are grouped by *routing key*: the class of their labels the tree cannot tell apart
+  (route_classes: the same outcome for every matcher; a label only equalities read is one of their
+  values or none of them) plus the expected receivers. Alertmanager routing reads nothing else, so one
+  representative per key is replayed and a failure is reported for every row that shares it. Before
+  round 49 the key held the value of every label a matcher named, so each service that only
+  `service!=""` reads was a key of its own (1,000 bench services: 4,101 keys, 181 now).
 - Each representative is replayed against a *slice* of the config: the same file with the route
   branches removed that cannot match its labels because an equality matcher disagrees. Alertmanager
   never enters such a branch, so the answer is the same; a sample of rows is also replayed against
@@ -19,13 +22,11 @@ for 1,000 services against ~12 ms for a small file):
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,15 +36,13 @@ import yaml
 
 from compiler.errors import ToolError
 from compiler.toolcheck import _run
+from compiler.toolcheck.route_classes import EQUALITY, Classes, classes, route_matchers, walk
 
 CROSS_CHECKS = 8  # representatives also replayed against the whole file
 # Each call is a short Go process (~12 ms) reading a small slice. With one thread and the collector held off
 # until 4x the live heap it used ~25% less CPU (60 calls of a 2.5 KB slice each way, in turn, 3 rounds, busy
 # 2-CPU machine: min 0.60 vs 0.88 CPU-s) at ~20 MB peak; GOGC=off or 800 saved no more. The user's values win.
 GO_DEFAULTS = {"GOGC": "400", "GOMAXPROCS": "1"}
-_LABEL_NAME = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)")
-_EQUALITY = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*')
-_UNESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True)
@@ -105,10 +104,10 @@ def _rows(text: str) -> list[Any]:
 
 def run_routing_tests(amtool: str, config_path: Path, cases: Sequence[Case], workers: int | None = None) -> Report:
     config = _load_yaml(config_path.read_text(encoding="utf-8"))
-    routed_by = routing_label_names(config)
+    seen_alike = classes(config)
     groups: dict[tuple[Any, ...], list[Case]] = {}
     for case in cases:
-        groups.setdefault(routing_key(case, routed_by), []).append(case)
+        groups.setdefault(routing_key(case, seen_alike), []).append(case)
     representatives = [rows[0] for rows in groups.values()]
     workers = workers or max(1, min(32, os.cpu_count() or 1))
     sample = _spread(len(representatives), CROSS_CHECKS)
@@ -168,24 +167,21 @@ def route_once(amtool: str, config: Path, case: Case) -> tuple[bool, str]:
     return result.returncode == 0 and got == ",".join(case.receivers), got
 
 
-def routing_key(case: Case, routed_by: frozenset[str] | None) -> tuple[Any, ...]:
-    """The labels the route tree can see (all of them when the tree could not be read)."""
-    if routed_by is None:
+def routing_key(case: Case, seen_alike: Classes | None) -> tuple[Any, ...]:
+    """What the route tree can see of the row (all its labels when the tree could not be read)."""
+    if seen_alike is None:
         return (case.labels, case.receivers)
-    return (tuple((k, v) for k, v in case.labels if k in routed_by), case.receivers)
+    return (seen_alike.key(dict(case.labels)), case.receivers)
 
 
 def routing_label_names(config: Mapping[str, Any]) -> frozenset[str] | None:
     """Label names any route matches on; None if some matcher cannot be read (then nothing is merged)."""
     found: set[str] = set()
-    for route in _walk(config.get("route") or {}):
-        for text in route.get("matchers") or ():
-            match = _LABEL_NAME.match(str(text))
-            if match is None:
-                return None
-            found.add(match.group(1))
-        found.update(route.get("match") or {})  # deprecated forms, should a hand-merged base use them
-        found.update(route.get("match_re") or {})
+    for route in walk(config.get("route") or {}):
+        matchers = route_matchers(route)
+        if matchers is None:
+            return None
+        found.update(m.name for m in matchers)
     return frozenset(found)
 
 
@@ -202,7 +198,7 @@ def write_slice(config: Mapping[str, Any], labels: Mapping[str, str], scratch: P
     sliced = {k: v for k, v in config.items() if k != "templates"}  # routing never reads templates
     sliced["route"] = prune(config.get("route") or {}, labels)
     # Receivers only need to exist for the routes that remain (a fleet of inline receivers has thousands).
-    kept = {str(route["receiver"]) for route in _walk(sliced["route"]) if route.get("receiver")}
+    kept = {str(route["receiver"]) for route in walk(sliced["route"]) if route.get("receiver")}
     sliced["receivers"] = [r for r in config.get("receivers") or () if str(r.get("name")) in kept]
     text = json.dumps(sliced, sort_keys=True)
     path = scratch / (hashlib.sha256(text.encode()).hexdigest()[:20] + ".yml")
@@ -212,27 +208,11 @@ def write_slice(config: Mapping[str, Any], labels: Mapping[str, str], scratch: P
 
 
 def _ruled_out(route: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    for text in route.get("matchers") or ():
-        wanted = _equality(str(text))
-        if wanted is not None and labels.get(wanted[0], "") != wanted[1]:
+    """An equality of the route fails for `labels` (read as Alertmanager reads it; an unsure route is kept)."""
+    for m in route_matchers(route) or ():
+        if m.op in EQUALITY and (labels.get(m.name, "") == m.value) != (m.op == "="):
             return True
-    return any(labels.get(str(k), "") != str(v) for k, v in (route.get("match") or {}).items())
-
-
-@functools.lru_cache(maxsize=65536)
-def _equality(text: str) -> tuple[str, str] | None:
-    """(name, value) of a `name="value"` matcher; None for any other form (never used to prune)."""
-    match = _EQUALITY.fullmatch(text)
-    if match is None:
-        return None
-    value = _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), match.group(2))
-    return match.group(1), value
-
-
-def _walk(route: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    yield route
-    for child in route.get("routes") or ():
-        yield from _walk(child)
+    return False
 
 
 def _spread(total: int, count: int) -> list[int]:
