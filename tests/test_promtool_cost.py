@@ -210,3 +210,27 @@ def test_servicedowns_flaky_service_and_crash_loop_share_one_group(tmp_path: Pat
     up, turn = group["input_series"]  # the loop's two instances up in turn (round 47: the per-target branch's case)
     assert turn["values"].startswith("_ _ _ _ _ ")
     assert up["values"].startswith("1 1 1 0 0 ") and len(up["values"].split()) == 42
+
+
+def test_servicedowns_hold_into_the_burn_page_is_one_outage_handed_on_from_window_to_window(tmp_path: Path) -> None:
+    """The handover case (down_handover_cases.py) ran one outage and one return a short window: a rich service's
+    six windows took 145 steps at 1m, each evaluating ServiceDown's 10m subquery at 15s (0.158 CPU-s focused, load
+    ~25, the scrapes file's costliest group). Round 49: one outage, the first window holding the return past the
+    plain branches' reach, then the hold handed on one step a window (that window over its line, those before it
+    under), then every window under until the page resolves: 35 steps, the same six held checks."""
+    _, files = _rich_tests(tmp_path)
+    groups = files["svc-0000.scrapes.test.yaml"]["tests"]
+    assert isinstance(groups, list)
+    (group,) = [g for g in groups if "held after its targets return" in g["name"]]
+    checks = [(parse_duration(c["eval_time"]), bool(c["exp_alerts"])) for c in group["alert_rule_test"]]
+    end = max(at for at, _ in checks)
+    assert end // 60 + 1 == 35
+    up, *windows = group["input_series"]
+    assert up["series"].startswith("up{") and len(windows) == 6
+    # down fires once, then one held check a window (the first after the return), then quiet at the end
+    assert [fired for _, fired in checks] == [False, True, *[True] * 6, False]
+    held = [at for at, fired in checks[2:] if fired]
+    for n, at in enumerate(held):  # at window n's check: it is fed, those after it are not
+        fed = [w["values"].split()[at // 60] != "_" for w in windows]
+        assert fed == [m <= n for m in range(6)], (n, fed)
+    assert all(w["values"].split()[end // 60] != "_" for w in windows)  # every window under the line at the end
