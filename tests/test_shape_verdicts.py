@@ -199,6 +199,15 @@ def test_a_name_yaml_reads_as_a_word_is_validated_in_full(tmp_path: Path) -> Non
     assert "YAML" in (shape_verdicts.bounds(str(tmp_path), files, "on") or "")
 
 
+def test_a_later_family_named_like_a_yaml_word_runs_itself(tmp_path: Path) -> None:
+    """`null` written plain in exp_labels reads as an empty job: its own run fails where a1's and the tokens' pass
+    (its bytes are the shape's template with its name, so the shape alone would pass it unseen)."""
+    _fleet(tmp_path, (*NAMES[:4], "null"))
+    findings, handed = _validate(tmp_path)
+    assert _ran(handed, "null") and not _ran(handed, "a2")
+    assert any(line.startswith("prometheus/tests/null.test.yaml") for line in findings), findings
+
+
 def test_the_bench_fleets_shape_is_judged_by_three_runs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """obsc's own rich service is within the bounds: a team of SHARE_FROM runs one service's tests and the tokens'."""
     specs = write_fleet(tmp_path / "specs", services=shape_verdicts.SHARE_FROM, teams=1, rich=True)

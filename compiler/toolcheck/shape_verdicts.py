@@ -201,7 +201,7 @@ def judge(
     by_digest: dict[str, list[tuple[str, ...]]] = {}
     for family in families:
         shape = shapes_.shape_of(family)
-        if shape is not None:
+        if shape is not None and shape[1] not in _YAML_WORDS:  # `bounds` reads the first family's name only
             by_digest.setdefault(shape[0], []).append(family)
     judged = [members for members in by_digest.values() if len(members) >= SHARE_FROM]
     if not judged:
