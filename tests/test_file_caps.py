@@ -22,11 +22,12 @@ def _document(n: int, slos: int) -> str:
 
 
 def test_documents_of_one_file_share_the_cap_of_one_spec(tmp_path: Path) -> None:
-    (tmp_path / "many.yaml").write_text("---\n".join(_document(n, 40) for n in range(3)))
+    (tmp_path / "many.yaml").write_text("---\n".join(_document(n, 40) for n in range(4)))
     with pytest.raises(InputError) as raised:
         compile_specs([str(tmp_path)])
     text = str(raised.value)
     assert "many.yaml:" in text and "more than 100 slos in all" in text
+    assert text.count("more than 100 slos") == 1  # said once, at the third document, not again at the fourth
 
 
 def test_a_file_within_the_cap_compiles(tmp_path: Path) -> None:
@@ -53,3 +54,25 @@ def test_a_file_holds_at_most_100_documents(tmp_path: Path) -> None:
 def test_100_documents_compile(tmp_path: Path) -> None:
     (tmp_path / "many.yaml").write_text("---\n".join(_bare(n) for n in range(100)))
     assert len(compile_specs([str(tmp_path)]).fleet.services) == 100
+
+
+def test_the_101st_document_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "many.yaml").write_text("---\n".join(_bare(n) for n in range(101)))
+    with pytest.raises(InputError) as raised:
+        compile_specs([str(tmp_path)])
+    (problem,) = raised.value.diagnostics
+    assert "this file holds 101 spec documents; the limit is 100" in problem.message
+
+
+def test_documents_past_the_101st_are_not_read_for_the_other_caps(tmp_path: Path) -> None:
+    """Only the document cap is said: 120 SLOs in documents 121 and 122 make no second problem (a file of
+    20,000 documents is not walked for its SLOs)."""
+    slos = ", ".join(f"{{name: s{i}, objective: 99, sli: {{errors: e, total: t}}}}" for i in range(60))
+    docs = [_bare(n) for n in range(150)]
+    for n in (120, 121):
+        docs[n] += "metrics: {e: 'x_total{code=\"500\"}', t: x_total}\nslos: [" + slos + "]\n"
+    (tmp_path / "many.yaml").write_text("---\n".join(docs))
+    with pytest.raises(InputError) as raised:
+        compile_specs([str(tmp_path)])
+    (problem,) = raised.value.diagnostics
+    assert "this file holds 150 spec documents" in problem.message

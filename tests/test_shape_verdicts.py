@@ -19,7 +19,8 @@ import pytest
 from compiler import conventions
 from compiler.api import CompileOptions, compile_specs
 from compiler.output import writer
-from compiler.toolcheck import _run, promtool, shape_verdicts
+from compiler.toolcheck import _run, focus_shapes, promtool, shape_verdicts
+from compiler.toolcheck.promtool_focus import Focused
 from compiler.toolcheck.record import SHAPE, TEST, Record, load
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
@@ -170,6 +171,15 @@ def _bounds(tmp_path: Path, expr: str = FIRES, annotations: str = "", alert_labe
         (FIRES, "{{ len $labels.job }}", "", "an alert template action"),
         (FIRES, "", "{{ $labels.job }}", "a templated alert label owner"),
         ("\"rate(ready_total{job='svc'}[5m]) > 0.5 # a comment\"", "", "", "a PromQL comment"),
+        # the other value holds the name: "a" sorts before "a0-a", where both tokens sort after theirs
+        ('topk(1, rate(ready_total{job="svc"}[5m]) or rate(ready_total{job="a0-svc"}[5m]))', "", "", "an order"),
+        # a template's query read through `first`, over the name and two other values
+        (
+            FIRES,
+            '{{ with query `v{job="svc"} or v{job="m"} or v{job="n"}` }}{{ . | first | value }}{{ end }}',
+            "",
+            "an order",
+        ),
     ],
 )
 def test_each_bound_names_why_the_shape_is_validated_in_full(
@@ -206,6 +216,39 @@ def test_a_later_family_named_like_a_yaml_word_runs_itself(tmp_path: Path) -> No
     findings, handed = _validate(tmp_path)
     assert _ran(handed, "null") and not _ran(handed, "a2")
     assert any(line.startswith("prometheus/tests/null.test.yaml") for line in findings), findings
+
+
+def test_a_token_run_that_fails_keeps_the_shape_in_full(tmp_path: Path) -> None:
+    """The first family passes and a token's run fails: no family passes by the shape (all five judged alone)."""
+    _fleet(tmp_path, NAMES)
+    families = [(f"prometheus/tests/{name}.test.yaml",) for name in NAMES]
+    loads: dict[str, list[str] | None] = {
+        f"prometheus/tests/{n}.test.yaml": [f"prometheus/rules/{n}.yaml"] for n in NAMES
+    }
+    (tmp_path / "focus").mkdir()
+
+    def judged(failing: str) -> shape_verdicts.Judged:
+        shapes_ = focus_shapes.FocusShapes(str(tmp_path), families, loads)
+
+        def run(focused: list[Focused]) -> list[str]:
+            return [f"{failing}: FAILED"] if failing and any(failing in f.path for f in focused) else []
+
+        return shape_verdicts.judge(shapes_, families, loads, str(tmp_path), str(tmp_path / "focus"), run)
+
+    assert len(judged("").by_shape) == len(NAMES) - 1  # the control: all three runs pass
+    for token in ("a0-k", "zz9-"):
+        assert judged(token) == shape_verdicts.Judged(set(), [])
+    with pytest.MonkeyPatch.context() as patch:  # no token's files (a template not proven): no verdict either
+        patch.setattr(focus_shapes.FocusShapes, "write_token", lambda *_: None)
+        assert judged("") == shape_verdicts.Judged(set(), [])
+
+
+def test_a_regex_on_an_alert_name_that_holds_the_name_is_bound(tmp_path: Path) -> None:
+    _write(tmp_path, "svc", 'count(ALERTS{alertname=~"Hot.*"}) > 0')
+    rules = tmp_path / "prometheus" / "rules" / "svc.yaml"
+    rules.write_text(rules.read_text().replace("alert: Hot", "alert: Hot-svc"))
+    files = ["prometheus/rules/svc.yaml", "prometheus/tests/svc.test.yaml"]
+    assert "a regex matcher on alertname" in (shape_verdicts.bounds(str(tmp_path), files, "svc") or "")
 
 
 def test_the_bench_fleets_shape_is_judged_by_three_runs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

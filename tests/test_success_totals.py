@@ -41,8 +41,12 @@ def _warnings(tmp_path: Path, body: str) -> list[str]:
         ("sidekiq_jobs_failed_total", "sidekiq_jobs_success_total", "its name says success"),
         ("jobs_failed_total", 'jobs_total{status="success"}', 'it keeps status="success"'),
         ("http_errors_total", 'http_requests_total{code=~"2.."}', 'it keeps code=~"2.."'),
+        # any case, and the class written as 2xx (hand mutants of round 48 passed these)
+        ("tasks_failed_total", "tasks_Succeeded_total", "its name says succeeded"),
+        ("jobs_failed_total", 'jobs_total{status="SUCCESS"}', 'it keeps status="SUCCESS"'),
+        ("http_errors_total", 'http_requests_total{code_class=~"2xx"}', 'it keeps code_class=~"2xx"'),
     ],
-    ids=["celery", "sidekiq", "status-label", "status-class"],
+    ids=["celery", "sidekiq", "status-label", "status-class", "name-case", "value-case", "class-2xx"],
 )
 def test_a_total_of_successes_beside_a_failures_counter_is_warned_of_at_the_slo(
     tmp_path: Path, failed: str, total: str, why: str
@@ -61,8 +65,10 @@ def test_a_total_of_successes_beside_a_failures_counter_is_warned_of_at_the_slo(
         ("jobs_failed_total", "jobs_total"),
         ('jobs_total{status="failed"}', "jobs_total"),  # one counter: selector_cover's to judge
         ("jobs_failed_total", 'jobs_total{queue="mail"}'),
+        ('probes_ok_total{result="failed"}', "probes_ok_total"),  # one counter: its name is no clue
+        ("http_errors_total", 'http_requests_total{code=~"2..|5.."}'),  # the 5xx count too
     ],
-    ids=["received", "all-jobs", "same-counter", "other-label"],
+    ids=["received", "all-jobs", "same-counter", "other-label", "same-counter-success", "class-and-failures"],
 )
 def test_a_total_of_every_attempt_is_not_warned_of(tmp_path: Path, failed: str, total: str) -> None:
     assert _warnings(tmp_path, RATIO % (failed, total)) == []

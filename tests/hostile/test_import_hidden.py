@@ -87,3 +87,14 @@ def test_a_plain_symlink_to_a_hidden_file_is_judged_by_its_target(
 def test_files_without_a_dot_name_still_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _compile(tmp_path, capsys, "(importstr 'notes.txt') + (importstr './notes.txt')", code=0)
     assert "alpha's own words" in (tmp_path / "out" / "runbooks" / "cart" / "ServiceDown.md").read_text()
+
+
+def test_a_hidden_name_as_written_is_refused_whatever_it_links_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A hand mutant of round 48 reading only the target's path passed every test here: `.notes` is a name a
+    # spec's author wrote and discovery passes over, whatever plain file it links to.
+    (tmp_path / "repo" / "specs" / "alpha").mkdir(parents=True)
+    (tmp_path / "repo" / "specs" / "alpha" / ".notes").symlink_to("notes.txt")
+    err = _compile(tmp_path, capsys, "importstr '.notes'")
+    assert "cart.jsonnet:5:16 $: Jsonnet error: import '.notes' reads '.notes', a name starting with a dot" in err
