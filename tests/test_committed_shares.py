@@ -34,8 +34,11 @@ def _warnings(tmp_path: Path, expr: str) -> list[str]:
         NODE,
         'sum(jvm_memory_used_bytes{$selector,area="heap"}) / sum(jvm_memory_committed_bytes{$selector,area="heap"})',
         'max(jvm_memory_bytes_used{$selector,area="heap"} / jvm_memory_bytes_committed{$selector,area="heap"})',
+        # per pool and per V8 heap space (hand mutants of round 48 left each name out)
+        "max(jvm_memory_pool_bytes_used{$selector} / jvm_memory_pool_bytes_committed{$selector})",
+        "max(nodejs_heap_space_size_used_bytes{$selector} / nodejs_heap_space_size_total_bytes{$selector})",
     ],
-    ids=["node", "micrometer", "client-java"],
+    ids=["node", "micrometer", "client-java", "client-java-pool", "node-heap-space"],
 )
 def test_a_share_of_committed_memory_is_warned_of_at_the_metric(tmp_path: Path, expr: str) -> None:
     found = _warnings(tmp_path, expr)
@@ -52,8 +55,10 @@ def test_a_share_of_committed_memory_is_warned_of_at_the_metric(tmp_path: Path, 
     [
         'sum(jvm_memory_used_bytes{$selector,area="heap"}) / sum(jvm_memory_max_bytes{$selector,area="heap"})',
         "max(nodejs_heap_size_total_bytes{$selector} / 2147483648)",  # committed over a fixed limit: a share of it
+        # bytes outside the heap: committed memory subtracted, no share of it
+        "max(process_resident_memory_bytes{$selector}) - max(nodejs_heap_size_total_bytes{$selector})",
     ],
-    ids=["jvm-max", "fixed-limit"],
+    ids=["jvm-max", "fixed-limit", "subtracted"],
 )
 def test_a_share_of_a_limit_is_not_warned_of(tmp_path: Path, expr: str) -> None:
     assert _warnings(tmp_path, expr) == []

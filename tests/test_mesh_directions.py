@@ -50,8 +50,17 @@ def _warnings(tmp_path: Path, body: str) -> list[str]:
         (LATENCY % "", ["$.metrics.latency"]),
         (RAW % (('dst_deployment!=""',) * 2), []),  # only outbound series carry dst_*: one direction
         (RAW % (('direction=~".*"',) * 2), ["$.slos[0].sli.raw.errors", "$.slos[0].sli.raw.total"]),
+        # a route's counter and the latency buckets read in a query (hand mutants of round 48 knew neither)
+        (
+            RAW.replace("response_total", "route_response_total") % (('code!=""',) * 2),
+            ["$.slos[0].sli.raw.errors", "$.slos[0].sli.raw.total"],
+        ),
+        (
+            RAW.replace("response_total", "response_latency_ms_bucket") % (('le="500"',) * 2),
+            ["$.slos[0].sli.raw.errors", "$.slos[0].sli.raw.total"],
+        ),
     ],
-    ids=["ratio", "latency", "raw-callee", "raw-any-direction"],
+    ids=["ratio", "latency", "raw-callee", "raw-any-direction", "raw-route", "raw-buckets"],
 )
 def test_linkerd_metrics_read_in_both_directions_are_warned_of_at_the_metric(
     tmp_path: Path, body: str, paths: list[str]
@@ -70,8 +79,9 @@ def test_linkerd_metrics_read_in_both_directions_are_warned_of_at_the_metric(
         LATENCY % '{direction="inbound"}',
         RAW % (('direction="outbound",dst_deployment="cart"',) * 2),
         RATIO.replace("response_total", "http_responses_total") % "",  # not Linkerd's
+        RAW % (('direction=~"inbound|outbound"',) * 2),  # both directions named: meant
     ],
-    ids=["service-selector", "metric-selector", "callers-view", "another-counter"],
+    ids=["service-selector", "metric-selector", "callers-view", "another-counter", "both-named"],
 )
 def test_one_direction_or_another_counter_is_not_warned_of(tmp_path: Path, body: str) -> None:
     assert _warnings(tmp_path, body) == []

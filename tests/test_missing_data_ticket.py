@@ -28,6 +28,8 @@ from compiler.api import CompileOptions, load_fleet
 from compiler.model.types import Fleet
 from compiler.output.bundle import assemble
 from compiler.targets import TargetOptions, alertmanager
+from compiler.targets.alertmanager.groupings import ExpectedGroupings
+from compiler.targets.alertmanager.routes import teams_in_use
 from compiler.targets.alertmanager.routing_tests import routing_cases
 from compiler.toolcheck.route_walk import walk
 from tests.conftest import require_tool
@@ -252,3 +254,21 @@ def test_live_a_failed_cronjob_notifies_once(tmp_path: Path, compiled: tuple[Fle
     ]
     heard = _post_and_hear(tmp_path, fired, "team-edge-warning")
     assert heard == [{"InvoiceJobFailed", names.SLO_FRESHNESS_STALE}], heard
+
+
+def test_the_routing_tests_expect_the_group_a_missing_data_ticket_lands_in(
+    compiled: tuple[Fleet, dict[str, Any]],
+) -> None:
+    """The generated amtool rows expect each missing-data ticket grouped by (service, data), as the route groups it
+    (a hand mutant of round 48 expecting its old per-SLO group passed every test above)."""
+    fleet, config = compiled
+    expected = ExpectedGroupings(fleet, frozenset(team for team, _ in teams_in_use(fleet)))
+    seen = 0
+    for row in routing_cases(fleet):
+        labels = {k: str(v) for k, v in row["labels"].items()}
+        if labels.get(names.LABEL_DATA) != "missing" or labels.get(names.LABEL_SEVERITY) != "warning":
+            continue
+        (landing,) = walk(config["route"], labels)
+        assert expected.of(labels).group_by == landing.group_by == (names.LABEL_SERVICE, names.LABEL_DATA), labels
+        seen += 1
+    assert seen >= 4

@@ -116,3 +116,29 @@ def test_a_page_holds_back_its_services_missing_data_tickets(tmp_path: Path) -> 
     got = {name: found[json.dumps(labels, sort_keys=True)] for name, (labels, _) in targets.items()}
     assert got == {name: state for name, (_, state) in targets.items()}
     assert all(found[json.dumps(labels, sort_keys=True)] == "active" for labels in sources)
+
+
+def test_a_fleet_of_no_by_groups_holds_them_back_too(tmp_path: Path) -> None:
+    """No SLO of the fleet has a `by:`: the rule takes another form (no burn pages of one group to keep out), and a
+    hand mutant of round 48 that left it out passed the test above, whose fleet has one."""
+    binary = require_tool("prometheus-alertmanager")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text((GOLDEN / "platform.yaml").read_text())
+    (specs / "sessions-redis.yaml").write_text(REDIS)
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    for artifact in alertmanager_target.fleet_artifacts(fleet, TargetOptions()):
+        (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / artifact.path).write_text(artifact.content)
+    rows = routing_cases(fleet)
+    source = _emitted(rows, "sessions-redis", "RedisClientsHigh", data="missing", severity="critical")
+    target = _emitted(rows, "sessions-redis", names.SLO_DATA_MISSING, slo="up")
+    with servers.alertmanager(binary, tmp_path / "out" / names.ALERTMANAGER_CONFIG, tmp_path) as server:
+        servers.api_json(server.url + "/api/v2/alerts", [{"labels": labels} for labels in (source, SENTINEL_SOURCE)])
+        servers.api_json(server.url + "/api/v2/alerts", [{"labels": SENTINEL}])
+        held = json.dumps(SENTINEL, sort_keys=True)
+        servers.wait_until(lambda: _states(server.url).get(held) == "suppressed", 10, 0.05, "the inhibitor")
+        servers.api_json(server.url + "/api/v2/alerts", [{"labels": target}])
+        found = _states(server.url)
+    assert found[json.dumps(target, sort_keys=True)] == "suppressed"
+    assert found[json.dumps(source, sort_keys=True)] == "active"

@@ -36,7 +36,7 @@ def _warnings(tmp_path: Path, condition: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "condition", ["status < 500", "status <= 499", "status != 503", "probe_time < 1", "probe_ok >= 0"]
+    "condition", ["status < 500", "status <= 499", "status != 503", "probe_time < 1", "probe_ok >= 0", "status <= 0"]
 )
 def test_a_condition_a_failed_probe_passes_is_warned_of_at_good_when(tmp_path: Path, condition: str) -> None:
     found = _warnings(tmp_path, condition)
@@ -52,6 +52,16 @@ def test_a_condition_a_failed_probe_fails_is_not_warned_of(tmp_path: Path, condi
     assert _warnings(tmp_path, condition) == []
 
 
+def test_a_gauge_of_no_prober_is_not_warned_of(tmp_path: Path) -> None:
+    # a queue's depth under a line holds at 0 too, and an empty queue is good: only a prober's gauges are judged
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    spec = "apiVersion: obsc/v1\nservice: queue\nteam: core\nselector: {job: queue}\n"
+    spec += "metrics:\n  depth: {selector: queue_depth, type: gauge, aggregation: max}\n"
+    (tmp_path / "queue.yaml").write_text(spec + SLO % ("short", "depth < 100"))
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    assert failed_probe_warnings(fleet.services) == []
+
+
 ALERT = "threshold_alerts: [{name: ShopProbeAlert, metric: %s, %s, tier: critical}]\n"
 
 
@@ -60,10 +70,11 @@ ALERT = "threshold_alerts: [{name: ShopProbeAlert, metric: %s, %s, tier: critica
     [
         ("status", "above: 499", True),
         ("probe_time", "above: 2s", True),
+        ("status", "above: 0", True),  # 0 is not above 0 (a hand mutant of round 48 read only lines above 0)
         ("probe_ok", "below: 1", False),
         ("status", "below: 200", False),  # a failed probe's 0 is under it: the alert fires
     ],
-    ids=["status-above", "duration-above", "success-below", "status-below"],
+    ids=["status-above", "duration-above", "status-above-0", "success-below", "status-below"],
 )
 def test_a_threshold_alert_a_failed_probe_keeps_quiet_is_warned_of(
     tmp_path: Path, metric: str, line: str, warned: bool

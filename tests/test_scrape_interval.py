@@ -180,3 +180,11 @@ def test_a_delay_written_one_level_off_says_where_it_goes(tmp_path: Path, capsys
     assert result.code == 2, result.err
     hint = "$.defaults.ingest_delay: unknown key 'ingest_delay' here: it belongs under defaults.slo_alerts"
     assert hint in result.err
+
+
+def test_a_row_whose_two_windows_are_too_short_is_told_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Its short window is named (the long one follows from it): a hand mutant of round 48 said both
+    rows = "    windows:\n      30d:\n        - {tier: critical, name: fast, long: 100s, short: 1m, factor: 14.4}\n"
+    code, err, _ = _compile(tmp_path, capsys, rows)
+    assert code == 2, err
+    assert "windows.30d[0].short: " in err and "windows.30d[0].long: " not in err
