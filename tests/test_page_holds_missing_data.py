@@ -118,9 +118,9 @@ def test_a_page_holds_back_its_services_missing_data_tickets(tmp_path: Path) -> 
     assert all(found[json.dumps(labels, sort_keys=True)] == "active" for labels in sources)
 
 
-def test_a_fleet_of_no_by_groups_holds_them_back_too(tmp_path: Path) -> None:
-    """No SLO of the fleet has a `by:`: the rule takes another form (no burn pages of one group to keep out), and a
-    hand mutant of round 48 that left it out passed the test above, whose fleet has one."""
+def _held_in_fleet_of_no_groups(tmp_path: Path, source_of: Any) -> tuple[str, str]:
+    """sessions-redis alone (no SLO of the fleet has a `by:`): the states of its SLODataMissing ticket and of the
+    page `source_of(rows)` posted before it, on a real Alertmanager."""
     binary = require_tool("prometheus-alertmanager")
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -131,7 +131,7 @@ def test_a_fleet_of_no_by_groups_holds_them_back_too(tmp_path: Path) -> None:
         (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "out" / artifact.path).write_text(artifact.content)
     rows = routing_cases(fleet)
-    source = _emitted(rows, "sessions-redis", "RedisClientsHigh", data="missing", severity="critical")
+    source = source_of(rows)
     target = _emitted(rows, "sessions-redis", names.SLO_DATA_MISSING, slo="up")
     with servers.alertmanager(binary, tmp_path / "out" / names.ALERTMANAGER_CONFIG, tmp_path) as server:
         servers.api_json(server.url + "/api/v2/alerts", [{"labels": labels} for labels in (source, SENTINEL_SOURCE)])
@@ -140,5 +140,25 @@ def test_a_fleet_of_no_by_groups_holds_them_back_too(tmp_path: Path) -> None:
         servers.wait_until(lambda: _states(server.url).get(held) == "suppressed", 10, 0.05, "the inhibitor")
         servers.api_json(server.url + "/api/v2/alerts", [{"labels": target}])
         found = _states(server.url)
-    assert found[json.dumps(target, sort_keys=True)] == "suppressed"
-    assert found[json.dumps(source, sort_keys=True)] == "active"
+    return found[json.dumps(target, sort_keys=True)], found[json.dumps(source, sort_keys=True)]
+
+
+def test_a_fleet_of_no_by_groups_holds_them_back_too(tmp_path: Path) -> None:
+    """No SLO of the fleet has a `by:`: the rule takes another form (no burn pages of one group to keep out), and a
+    hand mutant of round 48 that left it out passed the test above, whose fleet has one."""
+
+    def twin(rows: list[dict[str, Any]]) -> dict[str, str]:
+        return _emitted(rows, "sessions-redis", "RedisClientsHigh", data="missing", severity="critical")
+
+    assert _held_in_fleet_of_no_groups(tmp_path, twin) == ("suppressed", "active")
+
+
+def test_a_down_groups_page_holds_back_no_missing_data(tmp_path: Path) -> None:
+    """ServiceDown of one group of targets (down_group set) is that group's fault, not the whole service's: the
+    service's missing-data ticket stays (a hand mutant of round 48 dropping down_group="" passed every test)."""
+
+    def group_down(rows: list[dict[str, Any]]) -> dict[str, str]:
+        labels = {k: v for k, v in SENTINEL_SOURCE.items() if k != names.LABEL_SERVICE}
+        return {**labels, names.LABEL_SERVICE: "sessions-redis", names.LABEL_DOWN_GROUP: "eu-west"}
+
+    assert _held_in_fleet_of_no_groups(tmp_path, group_down) == ("active", "active")
