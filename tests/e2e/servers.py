@@ -220,13 +220,20 @@ def alertmanager_test_config(
     return path
 
 
-def prometheus_test_config(workdir: Path, rules_dir: Path, alertmanager_url: str | None = None) -> Path:
+def prometheus_test_config(
+    workdir: Path, rules_dir: Path, alertmanager_url: str | None = None, scrapes: dict[str, str] | None = None
+) -> Path:
     """prometheus.yml for a test: every rule file of `rules_dir`, evaluated each second (backfilled history
-    stands in for the scrapes), alerts sent to `alertmanager_url` when given."""
+    stands in for the scrapes), alerts sent to `alertmanager_url` when given; `scrapes` (job → `host:port`)
+    scraped each second instead."""
     config: dict[str, Any] = {
-        "global": {"evaluation_interval": "1s", "scrape_interval": "1m"},
+        "global": {"evaluation_interval": "1s", "scrape_interval": "1s" if scrapes else "1m"},
         "rule_files": [str(rules_dir / "*.yaml")],
     }
+    if scrapes:
+        config["scrape_configs"] = [
+            {"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in sorted(scrapes.items())
+        ]
     if alertmanager_url is not None:
         targets = [alertmanager_url.removeprefix("http://")]
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": targets}]}]}
