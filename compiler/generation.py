@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from compiler import workers
 from compiler.model.types import Fleet, Service
 from compiler.output import direct
-from compiler.output.bundle import Artifact, finish
+from compiler.output.bundle import Artifact
 from compiler.targets import TargetOptions, all_targets, shapes
 
 log = logging.getLogger("obsc")
@@ -141,7 +141,13 @@ def _written(part: Callable[[], _Done], into: tuple[str | None, str] | None) -> 
 
 
 def _finished(done: _Done, command: str) -> _Done:
-    return _Done([[finish(a, command) for a in files] for files in done.files], done.tally)
+    """Each file finished as the bytes the writer compares with the output and writes (a renamed service's
+    encoded from its template's pieces in one pass: no text is made for it)."""
+    return _Done([[_as_bytes(a, command) for a in files] for files in done.files], done.tally)
+
+
+def _as_bytes(artifact: Artifact, command: str) -> Artifact:
+    return Artifact.as_bytes(artifact.path, artifact.ownership, direct.finished_bytes(artifact, command))
 
 
 def _fleet_part(

@@ -40,11 +40,12 @@ class Artifact:
     pickle and the parent as much to receive, for 276 MB of a 1,000-service fleet that no step of a cold
     compile reads again (the manifest needs paths; validation reads the staged files)."""
 
-    __slots__ = ("_content", "_file", "_rendered", "ownership", "path")
+    __slots__ = ("_content", "_data", "_file", "_rendered", "ownership", "path")
 
     def __init__(self, path: str, content: str, ownership: Ownership = Ownership.GENERATED) -> None:
         self.path, self.ownership = path, ownership
         self._content: str | None = content
+        self._data: bytes | None = None
         self._file: str | None = None
         self._rendered: Rendered | None = None
 
@@ -52,6 +53,16 @@ class Artifact:
     def staged(cls, path: str, ownership: Ownership, file: str) -> Artifact:
         artifact = cls(path, "", ownership)
         artifact._content, artifact._file = None, file
+        return artifact
+
+    @classmethod
+    def as_bytes(cls, path: str, ownership: Ownership, data: bytes) -> Artifact:
+        """An artifact held as the bytes written to disk (a warm compile's finished files, direct.finished_bytes):
+        the writer compares them with the file on disk as bytes, and the text is decoded only if something asks
+        for it. As text, each of a fleet's 33,000 files was decoded when it came back from its worker, and the
+        file on disk decoded too, to find that ~32,990 of them had not changed."""
+        artifact = cls(path, "", ownership)
+        artifact._content, artifact._data = None, data
         return artifact
 
     @classmethod
@@ -66,7 +77,9 @@ class Artifact:
     @property
     def content(self) -> str:
         if self._content is None:
-            if self._rendered is not None:
+            if self._data is not None:
+                self._content = self._data.decode("utf-8", errors="surrogateescape")
+            elif self._rendered is not None:
                 self._content = self._rendered.text()
             else:
                 assert self._file is not None
@@ -81,8 +94,20 @@ class Artifact:
             return self._rendered.encoded(prefix)
         return None
 
+    def data(self) -> bytes:
+        """The bytes written for this artifact (its text as UTF-8, surrogateescape as direct.write_file writes
+        it); a UnicodeEncodeError when the text holds a surrogate that no byte stands for."""
+        if self._data is not None:
+            return self._data
+        if self._content is None and self._file is not None:
+            with open(self._file, "rb") as fh:
+                return fh.read()
+        return self.content.encode("utf-8", errors="surrogateescape")
+
     def __reduce__(self) -> tuple[object, ...]:
-        # (sent between processes as its path, ownership and text or staged file, never as a renderer)
+        # (sent between processes as its path, ownership and text, bytes or staged file, never as a renderer)
+        if self._content is None and self._data is not None:
+            return (Artifact.as_bytes, (self.path, self.ownership, self._data))
         if self._content is None and self._file is not None:
             return (Artifact.staged, (self.path, self.ownership, self._file))
         return (Artifact, (self.path, self.content, self.ownership))
@@ -97,6 +122,7 @@ class Artifact:
 
     def __repr__(self) -> str:
         text = repr(self._content) if self._content is not None else f"<staged at {self._file}>"
+        text = repr(self._data) if self._content is None and self._data is not None else text
         return f"Artifact({self.path!r}, {text}, {self.ownership})"
 
 
@@ -146,6 +172,12 @@ def same_text(on_disk: str, generated: str) -> bool:
     with git's `core.autocrlf=true` (Git for Windows' default) writes it. Every generated format reads CRLF as
     LF, so only the bytes differ; a file's text changed by a human differs either way."""
     return on_disk == generated or ("\r\n" in on_disk and _lf(on_disk) == generated)
+
+
+def same_bytes(on_disk: bytes, generated: bytes) -> bool:
+    """same_text on the files' bytes (no decoding): CR and LF are one byte each in UTF-8 and in the
+    surrogateescape decoding the writer reads with, so a CRLF checkout compares the same way."""
+    return on_disk == generated or (b"\r\n" in on_disk and on_disk.replace(b"\r\n", b"\n") == generated)
 
 
 def _lf(text: str) -> str:

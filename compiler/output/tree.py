@@ -103,6 +103,17 @@ def scan(root: str, into: AbstractSet[str], inodes: dict[str, int] | None = None
 def read_regular(path: str) -> tuple[str | None, str, Identity | None]:
     """(text or None, kind, identity): the text of a regular file up to MAX_READ bytes; anything else
     (symlink, FIFO, device, gone, too big) is not read and its kind says why."""
+    data, kind, found = read_bytes(path)
+    return (decoded(data) if data is not None else None), kind, found
+
+
+def decoded(data: bytes) -> str:
+    """A file's bytes as text: every byte that is not UTF-8 kept (surrogateescape), so writing it back is exact."""
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def read_bytes(path: str) -> tuple[bytes | None, str, Identity | None]:
+    """read_regular, undecoded: the writer compares bytes, and decodes only a file that differs."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
         fd = os.open(path, flags)
@@ -128,7 +139,7 @@ def read_regular(path: str) -> tuple[str | None, str, Identity | None]:
         raise OutputError(f"{path}: cannot read: {exc.strerror}") from None
     finally:
         os.close(fd)
-    return b"".join(chunks).decode("utf-8", errors="surrogateescape"), FILE, Identity.of(st)
+    return b"".join(chunks), FILE, Identity.of(st)
 
 
 def identity(path: str) -> Identity | None:

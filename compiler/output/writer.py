@@ -21,15 +21,12 @@ directory (a shell whose cwd is inside `--out` sees the old tree).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import errno
 import os
 import posixpath
 import stat
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 from compiler import conventions, stops
 from compiler.errors import OutputError
@@ -42,68 +39,13 @@ from compiler.output.bundle import (
     is_unedited_stub,
     manifest_format,
     parse_manifest,
-    same_text,
+    same_bytes,
 )
+from compiler.output.file_changes import FileChange as FileChange  # (re-exported: the plan is read as writer.Plan)
+from compiler.output.file_changes import Plan as Plan
+from compiler.output.file_changes import Status as Status
 from compiler.output.guard import MOUNT_POINT_HINT
 from compiler.output.strangers import loaded_strangers, warning
-
-
-class Status(StrEnum):
-    ADDED = "added"
-    CHANGED = "changed"
-    REMOVED = "removed"
-    UNCHANGED = "unchanged"
-    PRESERVED = "preserved"  # a human-edited runbook we leave alone
-    ORPHANED = "orphaned"  # a human-edited runbook whose alert no longer exists (kept, reported)
-
-
-@dataclass(frozen=True)
-class FileChange:
-    path: str
-    status: Status
-    old: str | None = None
-    produced: Artifact | None = None  # what obsc writes there (added, changed); its text is read when asked
-    old_kind: str | None = None  # what is on disk when it was not read: "symlink", "FIFO"...
-
-    @property
-    def new(self) -> str | None:
-        """The file's text after the write; None when it goes."""
-        if self.produced is not None:
-            return self.produced.content
-        return None if self.status is Status.REMOVED else self.old  # kept as it is
-
-    def diff(self) -> str:
-        old = (self.old or "").splitlines(keepends=True)
-        new = (self.new or "").splitlines(keepends=True)
-        a = f"a/{self.path}" if self.old is not None or self.old_kind else "/dev/null"
-        b = f"b/{self.path}" if self.new is not None else "/dev/null"
-        if self.old_kind:
-            a += f" (a {self.old_kind} on disk, not read)"
-            old = []
-        return "".join(difflib.unified_diff(old, new, a, b)) or f"--- {a}\n+++ {b}\n"
-
-
-@dataclass(frozen=True)
-class Plan:
-    out_dir: str
-    changes: tuple[FileChange, ...]
-    owned: frozenset[str] = frozenset()  # the previous manifest's paths
-    folders: frozenset[str] = frozenset()  # folders of the new tree (relative; "" is the root)
-    into: frozenset[str] = frozenset()  # folders of the old tree obsc looks into: its own, and its manifest's
-    seen: dict[str, tree.Identity | None] = field(default_factory=dict)  # runbooks as planned, re-checked at the swap
-    warnings: tuple[str, ...] = ()  # entries at owned paths that were not read (symlinks, FIFOs, devices)
-    # Files obsc did not write where Prometheus or Grafana load obsc's whole, or that alertmanager.yml loads as
-    # templates: kept, said, and drift to `check` (a hand-added rule file is deployed with no spec to review).
-    strangers: tuple[str, ...] = ()
-    left_behind: tuple[str, ...] = ()  # trees beside the output that could not be deleted (session.py)
-    killed: tuple[str, ...] = ()  # a killed compile's trees beside the output, seen by check/diff (which repair none)
-
-    @property
-    def drift(self) -> tuple[FileChange, ...]:
-        return tuple(c for c in self.changes if c.status in (Status.ADDED, Status.CHANGED, Status.REMOVED))
-
-    def count(self, status: Status) -> int:
-        return sum(1 for c in self.changes if c.status is status)
 
 
 def compile_into(
@@ -191,11 +133,11 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
             changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
             continue
         if kind == tree.FILE:
-            old, kind, identity = tree.read_regular(os.path.join(root, path))
+            old, kind, identity = tree.read_bytes(os.path.join(root, path))
             kind = None if kind == "missing" else kind
             generated = artifact.ownership is Ownership.GENERATED
             ours = path in owned or path == conventions.MANIFEST
-            if generated and old is not None and not ours and not same_text(old, artifact.content):
+            if generated and old is not None and not ours and not _same(old, artifact):
                 foreign.append(path)  # someone's own file where obsc writes one: never replaced unasked
                 warnings.append(f"{path}: not obsc's (not in {conventions.MANIFEST}); {_REFUSED}")
                 changes.append(FileChange(path, Status.CHANGED, old, artifact))
@@ -212,21 +154,21 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
         elif old is None:
             warnings.append(f"{path}: a {kind} where obsc writes a file; not read, compile replaces it")
             changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
-        elif same_text(old, artifact.content):  # before the stub check: a page obsc writes now is its own stub,
-            changes.append(FileChange(path, Status.UNCHANGED, old))  # and hashing a fleet's 26,000 took ~0.3 s
-        elif artifact.ownership is Ownership.STUB and not is_unedited_stub(old):
+        elif _same(old, artifact):  # as bytes, undecoded; before the stub check: a page obsc writes now is its own
+            changes.append(FileChange(path, Status.UNCHANGED, old))  # stub, and hashing 26,000 took ~0.3 s
+        elif artifact.ownership is Ownership.STUB and not is_unedited_stub(tree.decoded(old)):
             changes.append(FileChange(path, Status.PRESERVED, old))
         else:
             changes.append(FileChange(path, Status.CHANGED, old, artifact))
     for path in sorted(owned - produced):
         if entries.get(path) != tree.FILE:
             continue  # gone, or something obsc never writes (a directory, a link): not ours any more
-        old, _, identity = tree.read_regular(os.path.join(root, path))
+        old, _, identity = tree.read_bytes(os.path.join(root, path))
         if old is None:
             continue
         if path.startswith(conventions.RUNBOOK_DIR + "/"):
             seen[path] = identity
-            if not is_unedited_stub(old):
+            if not is_unedited_stub(tree.decoded(old)):
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
@@ -251,6 +193,14 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
 
 
 _REFUSED = "compile refuses to replace it: move it away"
+
+
+def _same(on_disk: bytes, artifact: Artifact) -> bool:
+    """The file on disk holds what obsc writes there (bundle.same_text), compared as bytes."""
+    try:
+        return same_bytes(on_disk, artifact.data())
+    except UnicodeEncodeError:  # a text no bytes stand for is never on disk (and its write fails, said there)
+        return False
 
 
 def write(
@@ -338,14 +288,15 @@ def _populate(staging: str, out: str, p: Plan, prewritten: AbstractSet[str] = fr
     file here is kernel CPU (inode allocation), not waiting: a pool of 4-8 threads writing the 27,000 files
     of a 1,000-service fleet took 10-20% longer than one thread, with half again as much CPU time.
     """
-    jobs: list[tuple[str, str | None]] = []  # (relative path, new content or None to carry over)
+    jobs: list[tuple[str, bytes | None]] = []  # (relative path, new bytes or None to carry over)
     for change in p.changes:
         if change.status in (Status.REMOVED, Status.ORPHANED):
             continue  # an orphaned page is foreign now: it moves across with the rest at the swap
         fresh = change.status in (Status.ADDED, Status.CHANGED)
         if fresh and change.path in prewritten:
             continue
-        jobs.append((change.path, (change.new or "") if fresh else None))
+        made = change.produced.data() if fresh and change.produced is not None else b""  # encoded once, if ever
+        jobs.append((change.path, made if fresh else None))
     modes = {"": _mode_of(out, None) or 0o777 & ~_umask()}
     for directory in sorted(p.folders - {""}):  # parents first
         os.makedirs(os.path.join(staging, directory), exist_ok=bool(prewritten))
@@ -356,7 +307,7 @@ def _populate(staging: str, out: str, p: Plan, prewritten: AbstractSet[str] = fr
         if content is None:
             _carry(os.path.join(out, rel), os.path.join(staging, rel))
         else:
-            direct.write_file(os.path.join(staging, rel), content)
+            direct.write_bytes(os.path.join(staging, rel), content)
     created = 0o666 & ~_umask()
     for change in p.changes:  # a rewritten file keeps its mode, as its folder does: not the umask of this run
         if change.status is Status.CHANGED:
