@@ -129,3 +129,57 @@ def test_a_cold_compile_carries_nothing_across_without_reading_the_plan(tmp_path
     cold = writer.Plan(**{**plan.__dict__, "changes": _Untouchable(plan.changes)})
     writer._carry_across(str(tmp_path / "staging"), str(tmp_path / "out"), cold, {})
     assert not (tmp_path / "out").exists()
+
+
+def test_a_replan_compares_unchanged_files_as_bytes_and_decodes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-service change re-plans the whole fleet: each of its 33,000 files was read as text (decoded) to be
+    compared with the new text, ~1.6 CPU-s in the parent to find ~20 that differ. They are compared as bytes
+    (a CRLF checkout still counts as unchanged); only a file that differs is ever decoded, when its text is asked."""
+    from compiler.output import tree as trees
+
+    out = tmp_path / "out"
+    files = (
+        Artifact("prometheus/a.yaml", "expr: up == 0 # ≥ é\n"),
+        Artifact("grafana/b.json", "{}\n"),
+        Artifact("runbooks/x.md", "# x\n", Ownership.STUB),
+        Artifact(MANIFEST, "grafana/b.json\nprometheus/a.yaml\nrunbooks/x.md\n"),
+    )
+    _write(out, *files)
+    crlf = out / "grafana/b.json"
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))  # as a checkout with core.autocrlf writes it
+    read_as_text: list[str] = []
+    read_regular = trees.read_regular
+
+    def counted(path: str) -> tuple[str | None, str, trees.Identity | None]:
+        read_as_text.append(os.path.relpath(path, out))
+        return read_regular(path)
+
+    monkeypatch.setattr(trees, "read_regular", counted)
+    plan = writer.plan(Bundle(files), str(out))
+    assert [c.status for c in plan.changes] == [writer.Status.UNCHANGED] * 4
+    assert read_as_text == [MANIFEST]  # the manifest's paths are read; the files are compared undecoded
+    assert not [c.path for c in plan.changes if "old" in vars(c)], "an unchanged file's text was made"
+    changed = writer.plan(Bundle((Artifact("prometheus/a.yaml", "expr: up == 1\n"), files[3])), str(out))
+    rule = next(c for c in changed.changes if c.path == "prometheus/a.yaml")
+    assert rule.status is writer.Status.CHANGED and rule.old == "expr: up == 0 # ≥ é\n"
+    assert "+expr: up == 1" in rule.diff()
+
+
+def test_a_warm_compile_holds_its_files_as_the_bytes_it_writes(tmp_path: Path) -> None:
+    """Workers send a warm compile's files back as the bytes written (a renamed service's made from its
+    template's pieces, no text): the parent decoded each when it arrived, and the writer encoded it again."""
+    from compiler.api import CompileOptions, compile_specs
+    from compiler.output.bundle import finish
+    from tests.bench.fleet import write_fleet
+
+    specs = write_fleet(tmp_path / "fleet", 6, rich=True)
+    bundle = compile_specs([str(specs)], CompileOptions(jobs=1)).bundle
+    held = [a for a in bundle.artifacts if a.path != MANIFEST]
+    assert held and [a.path for a in held if a._content is not None] == []  # (private: no text made yet)
+    assert all(a.data() == a.content.encode("utf-8", "surrogateescape") for a in held)
+    out = tmp_path / "out"
+    writer.write(writer.plan(bundle, str(out)))
+    assert all((out / a.path).read_bytes() == a.data() for a in held)
+    assert finish(Artifact("prometheus/x.yaml", "a: 1\n"), "obsc compile s").content.endswith("a: 1\n")
