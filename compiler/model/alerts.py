@@ -130,12 +130,6 @@ def service_alerts(service: Service) -> tuple[AlertDef, ...]:
     return alerts
 
 
-def leaves_stops_to_a_page(service: Service) -> bool:
-    """Whether the service's traffic drop leaves a stop to SLOTrafficStopped (it has one): within the hour that
-    page fired, a drop is that page's outage, not a ticket of its own (round 49)."""
-    return any(alert.stopped for alert in service_alerts(service))
-
-
 def _service_alerts(service: Service) -> tuple[AlertDef, ...]:
     out: list[AlertDef] = []
     for slo in service.slos:

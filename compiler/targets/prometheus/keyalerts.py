@@ -14,17 +14,18 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
-from compiler.model.alerts import AlertDef, leaves_stops_to_a_page, service_alerts
+from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import count_floor, default_min_bad_events
 from compiler.model.disk_trend import DISK_TREND_WINDOW, time_to_full
 from compiler.model.down_groups import down_groups
+from compiler.model.drop_pages import stop_pages
 from compiler.model.fading_rates import recorded_while_live
 from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher
 from compiler.model.relays import held_by_relay_text
 from compiler.model.saturation_twins import SIGNAL_KIND, last_value_seconds
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
-from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
+from compiler.model.types import AlertKind, Metric, Platform, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.down_handover import handover_text, held_while_burning
@@ -122,14 +123,14 @@ def _seconds_text(alert: AlertDef) -> str:
     return decimal_text(value) + "s"
 
 
-def _stop_paged(service: Service) -> str:
-    """SLOTrafficStopped fired within the hour the traffic anomaly averages: a drop in that hour is the stop it
-    paged for. Round 48 (tickets48): an ingress stopped for 3h paged from +15m and ticketed from +75m to 30 minutes
-    past the page's end (the hour's mean still low). An inhibit rule mutes only while the page fires: a 40-minute
-    stop's drop fires after the page has ended, and a long stop's after the traffic came back."""
-    own = {names.LABEL_SERVICE: service.name, names.LABEL_TEAM: service.team}
-    firing = {**own, names.LABEL_ALERTNAME: names.SLO_TRAFFIC_STOPPED, names.LABEL_ALERTSTATE: "firing"}
-    return f"max_over_time({names.ALERTS_SERIES}{label_selector(firing)}[{ANOMALY_AVERAGE}])"
+def _stop_paged(service: Service, tier: Tier) -> list[str]:
+    """Each page the drop leaves a stop to (model/drop_pages.py), fired within the hour the anomaly averages. An
+    inhibit rule mutes only while the page fires: a 40-minute stop's drop fires after the page has ended, and a
+    long stop's after the traffic came back (round 48: an ingress stopped 3h ticketed until 30 minutes past)."""
+    return [
+        f"max_over_time({names.ALERTS_SERIES}{{{','.join(m.render() for m in page)}}}[{ANOMALY_AVERAGE}])"
+        for page in stop_pages(service, tier)
+    ]
 
 
 def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind, int]) -> str:
@@ -182,8 +183,8 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         expr = f"{ratio} > {decimal_text(1 + share)}"
         if share < 1:
             expr += f"\nor\n{ratio} < {decimal_text(1 - share)}"
-            if leaves_stops_to_a_page(service):  # `or` binds last: the drop branch only
-                expr += f"\nunless on ()\n{_stop_paged(service)}"
+            for page in _stop_paged(service, alert.tier):  # `or` binds last: the drop branch only
+                expr += f"\nunless on ()\n{page}"
         return expr
     if kind is AlertKind.DEPLOYMENT:
         versions = names.SERVICE_VERSIONS + selector

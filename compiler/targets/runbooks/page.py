@@ -9,8 +9,9 @@ from typing import NamedTuple
 
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS, SIGNAL_SECONDS
-from compiler.model.alerts import AlertDef, leaves_stops_to_a_page, service_alerts
+from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
+from compiler.model.drop_pages import stop_page_names
 from compiler.model.key_evidence import evidence_events
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.stopped_traffic import stopped_meaning
@@ -315,9 +316,10 @@ def _meaning(
                 f"  Pages only while the SLO **{alert.key_alert.slo}** cannot see some series (no bucket at its "
                 "threshold: other buckets, say mid-deploy), which it would otherwise page for."
             )
-        if _drop_left_to_stop(service, alert.key_alert):
+        pages = _drop_left_to(service, alert)
+        if pages:
             out.append(
-                "  A stop is not this alert's: for an hour after SLOTrafficStopped fires, a drop is that page's outage."
+                f"  A stop is not this alert's: for an hour after {' or '.join(pages)} fires, a drop is that outage's."
             )
     if first.kind is AlertKind.SERVICE_DOWN:
         out += down_page.idle_note(first.key_alert) + down_page.group_note(service)
@@ -325,11 +327,12 @@ def _meaning(
     return out
 
 
-def _drop_left_to_stop(service: Service, alert: KeyAlert) -> bool:
-    """Whether the traffic anomaly has a drop branch (a share under 100%) that leaves a stop to SLOTrafficStopped."""
-    share = alert.threshold
+def _drop_left_to(service: Service, alert: AlertDef) -> list[str]:
+    """The alerts a traffic anomaly's drop branch (a share under 100%) leaves a stop to (model/drop_pages.py)."""
+    assert alert.key_alert is not None
+    share = alert.key_alert.threshold
     drops = alert.kind is AlertKind.TRAFFIC_ANOMALY and share is not None and share < 1
-    return drops and leaves_stops_to_a_page(service)
+    return stop_page_names(service, alert.tier) if drops else []
 
 
 def _evidence(events: int | None, kind: AlertKind) -> str:

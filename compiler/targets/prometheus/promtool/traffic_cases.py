@@ -16,8 +16,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model.drop_pages import stop_page_names
 from compiler.model.traffic import TRAFFIC_FLOOR
-from compiler.model.types import Service
+from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text
 from compiler.targets.prometheus.promtool.cases import LANE, AlertCheck, Case, Firing, InputSeries, firing, steps_after
 from compiler.targets.prometheus.promtool.key_common import (
@@ -30,7 +31,9 @@ from compiler.targets.prometheus.promtool.key_common import (
     threshold,
     union,
 )
+from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.promtool.lanes import lane_safe
+from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.rule_model import Rule
 
 
@@ -213,4 +216,15 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
             traffic[0] = Case(f"{one.name}; {floor.name}", step, one.series + floor.series, checks)
         else:
             traffic.append(floor)
-    return traffic
+    return [_targets_up(service, anomaly, case) for case in traffic]
+
+
+def _targets_up(service: Service, anomaly: list[Rule], case: Case) -> Case:
+    """The case with the service's targets up throughout, where a drop reads the whole service's ServiceDown
+    (model/drop_pages.py): fed only the request rate, no `up` read as down, and the drop was held back as its stop."""
+    down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
+    if not any(down in stop_page_names(service, r.source.tier) for r in anomaly if r.source is not None):
+        return case
+    samples = max((c.at for c in case.alerts), default=0) // case.interval + 1
+    up = InputSeries("up", up_labels(service), constant(1, samples))
+    return case._replace(series=(*case.series, up))
