@@ -25,7 +25,7 @@ from compiler.model.promql import Matcher
 from compiler.model.relays import held_by_relay_text
 from compiler.model.saturation_twins import SIGNAL_KIND, last_value_seconds
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
-from compiler.model.types import AlertKind, Metric, Platform, Service, Slo, Tier
+from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.down_handover import handover_text, held_while_burning
@@ -123,14 +123,12 @@ def _seconds_text(alert: AlertDef) -> str:
     return decimal_text(value) + "s"
 
 
-def _stop_paged(service: Service, tier: Tier) -> list[str]:
-    """Each page the drop leaves a stop to (model/drop_pages.py), fired within the hour the anomaly averages. An
+def stop_clause(page: tuple[Matcher, ...]) -> str:
+    """The drop branch held back while `page` (model/drop_pages.py) fired within the hour the anomaly averages. An
     inhibit rule mutes only while the page fires: a 40-minute stop's drop fires after the page has ended, and a
     long stop's after the traffic came back (round 48: an ingress stopped 3h ticketed until 30 minutes past)."""
-    return [
-        f"max_over_time({names.ALERTS_SERIES}{{{','.join(m.render() for m in page)}}}[{ANOMALY_AVERAGE}])"
-        for page in stop_pages(service, tier)
-    ]
+    selector = ",".join(m.render() for m in page)
+    return f"\nunless on ()\nmax_over_time({names.ALERTS_SERIES}{{{selector}}}[{ANOMALY_AVERAGE}])"
 
 
 def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind, int]) -> str:
@@ -183,8 +181,8 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         expr = f"{ratio} > {decimal_text(1 + share)}"
         if share < 1:
             expr += f"\nor\n{ratio} < {decimal_text(1 - share)}"
-            for page in _stop_paged(service, alert.tier):  # `or` binds last: the drop branch only
-                expr += f"\nunless on ()\n{page}"
+            for page in stop_pages(service, alert.tier):  # `or` binds last: the drop branch only
+                expr += stop_clause(page)
         return expr
     if kind is AlertKind.DEPLOYMENT:
         versions = names.SERVICE_VERSIONS + selector

@@ -13,13 +13,16 @@ sample, so a lane's alerts end with its series. Otherwise the comparisons run on
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.drop_pages import stop_page_names
+from compiler.model.drop_pages import stop_pages
+from compiler.model.promql import Matcher
 from compiler.model.traffic import TRAFFIC_FLOOR
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text
+from compiler.targets.prometheus.keyalerts import stop_clause
 from compiler.targets.prometheus.promtool.cases import LANE, AlertCheck, Case, Firing, InputSeries, firing, steps_after
 from compiler.targets.prometheus.promtool.key_common import (
     ABOVE,
@@ -201,7 +204,7 @@ def _milestone_floor_case(service: Service, rules: list[Rule], step: int) -> Cas
 
 def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], step: int) -> list[Case]:
     """The traffic alerts' cases (one per distinct anomaly share), with the milestone's floor case."""
-    laned = step > 3600 and lane_safe(anomaly + milestone)
+    laned = step > 3600 and lane_safe(_as_laned(service, anomaly) + milestone)
     shares = list(dict.fromkeys(threshold(r) for r in anomaly)) or [Decimal("0.5")]
     build = _laned_case if laned else _sequential_case
     traffic = [
@@ -219,11 +222,27 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     return [_targets_up(service, anomaly, case) for case in traffic]
 
 
+def _as_laned(service: Service, anomaly: list[Rule]) -> list[Rule]:
+    """The anomaly rules as a case with its targets up throughout reads them (`_targets_up`): the whole service's
+    ServiceDown never fires there, so its clause (`unless on ()`, service-wide) drops no lane's drop."""
+    out = []
+    for rule in anomaly:
+        expr = rule.expr
+        for page in stop_pages(service, rule.source.tier) if rule.source is not None else ():
+            if _is_down(page):
+                expr = expr.replace(stop_clause(page), "")
+        out.append(replace(rule, expr=expr))
+    return out
+
+
+def _is_down(page: tuple[Matcher, ...]) -> bool:
+    return Matcher(names.LABEL_ALERTNAME, "=", names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]) in page
+
+
 def _targets_up(service: Service, anomaly: list[Rule], case: Case) -> Case:
     """The case with the service's targets up throughout, where a drop reads the whole service's ServiceDown
     (model/drop_pages.py): fed only the request rate, no `up` read as down, and the drop was held back as its stop."""
-    down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
-    if not any(down in stop_page_names(service, r.source.tier) for r in anomaly if r.source is not None):
+    if not any(_is_down(p) for r in anomaly if r.source is not None for p in stop_pages(service, r.source.tier)):
         return case
     samples = max((c.at for c in case.alerts), default=0) // case.interval + 1
     up = InputSeries("up", up_labels(service), constant(1, samples))
