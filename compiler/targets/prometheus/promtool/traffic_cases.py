@@ -219,7 +219,29 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
             traffic[0] = Case(f"{one.name}; {floor.name}", step, one.series + floor.series, checks)
         else:
             traffic.append(floor)
-    return [_targets_up(service, anomaly, case) for case in traffic]
+    down = _down_drop_case(service, anomaly, step)
+    return [_targets_up(service, anomaly, case) for case in traffic] + ([down] if down is not None else [])
+
+
+def _down_drop_case(service: Service, anomaly: list[Rule], step: int) -> Case | None:
+    """A week at 8/s, then a drop beyond every share, with the service's targets reporting 0 throughout: the whole
+    service's ServiceDown fires (evaluated before the anomaly in their group), so the drop is its outage and no
+    ticket. Only where every drop branch reads it (a ServiceDown digest holds back no ticket: drop_pages.py)."""
+    drops = [r for r in anomaly if threshold(r) < 1]
+    held = [r for r in drops if r.source is not None and any(map(_is_down, stop_pages(service, r.source.tier)))]
+    if not drops or len(held) < len(drops):
+        return None
+    low = Decimal(8) * (1 - max(threshold(r) for r in drops) * ABOVE)
+    if low <= 0:
+        return None
+    hold = max(steps_after(max(r.for_seconds for r in anomaly), step), step)
+    values = f"8+0x{WEEK // step - 1} {decimal_text(low)}+0x{hold // step}"
+    rate = signal(service, names.SERVICE_REQUESTS_RATE, values)
+    up = InputSeries("up", up_labels(service), constant(0, (WEEK + hold) // step))
+    quiet = check(anomaly, WEEK + hold, lambda r: None)
+    return Case(
+        f"traffic: 8/s down to {decimal_text(low)}/s with every target down: ServiceDown's", step, (rate, up), (quiet,)
+    )
 
 
 def _as_laned(service: Service, anomaly: list[Rule]) -> list[Rule]:
