@@ -78,7 +78,8 @@ def test_a_rich_service_compares_every_traffic_level_right_after_the_week(tmp_pa
     out = _compile(tmp_path)
     doc = _long(out)
     assert _last(doc) == WEEK + LONG_STEP
-    (group,) = doc["tests"]  # type: ignore[misc]
+    group, down = doc["tests"]  # type: ignore[misc]
+    assert "every target down: ServiceDown" in down["name"]  # a drop held back as its outage, in a group of its own
     lanes = [s["series"] for s in group["input_series"] if s["series"].startswith(RATE)]
     assert all(f'{LANE}="' in s for s in lanes) and len(lanes) == len(set(lanes)) == 10  # 9 comparisons, floor
     # every traffic alert checked firing and quiet, each firing on its own lane
