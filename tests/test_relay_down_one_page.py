@@ -94,6 +94,18 @@ def _assert_firing(
 ) -> None:
     """promtool: the rules of `services` (every service's by default) fire exactly `expected[minute]` at each minute
     it lists, the collector's `up` as OUTAGE says."""
+    _assert_firing_values(tmp_path, out, OUTAGE, "1m", expected, services)
+
+
+def _assert_firing_values(
+    tmp_path: Path,
+    out: Path,
+    values: str,
+    interval: str,
+    expected: dict[str, list[dict[str, str]]],
+    services: tuple[str, ...] = (),
+) -> None:
+    """As _assert_firing, the collector's `up` reading `values` at `interval`."""
     promtool = require_tool("promtool")
     found = sorted((out / "prometheus" / "rules").glob("*.yaml"))
     rules = [str(p) for p in found if not services or p.stem in services]
@@ -112,8 +124,8 @@ def _assert_firing(
         "evaluation_interval": "1m",
         "tests": [
             {
-                "interval": "1m",
-                "input_series": [{"series": 'up{job="otel-collector",instance="c:8889"}', "values": OUTAGE}],
+                "interval": interval,
+                "input_series": [{"series": 'up{job="otel-collector",instance="c:8889"}', "values": values}],
                 "promql_expr_test": checks,
             }
         ],
@@ -155,8 +167,9 @@ def test_a_relay_down_pages_its_owner_once_and_holds_the_services_behind_it(tmp_
     # (their own crash-loop branch, over a window a minute longer, reads the outage until 47m)
     paging = {f"{m}m": [relay] for m in (15, 25, 40, 45)}
     _assert_firing(tmp_path, out, {"14m": [], **paging, **{f"{m}m": [] for m in (46, 47, 48, 50, 60)}})
-    # the relay's rules run elsewhere: the held pages fire, a minute after the relay's would, and carry `relay`
-    _assert_firing(tmp_path, out, {"15m": [], "16m": held, "46m": held, "47m": []}, services=("cart", "checkout"))
+    # the relay's rules run elsewhere: the held pages fire a minute after the relay's would, carry `relay`, and end
+    # with it (their windows are the relay's: ending at 46m, a minute past it, they paged web and pay uninhibited)
+    _assert_firing(tmp_path, out, {"15m": [], "16m": held, "45m": held, "46m": []}, services=("cart", "checkout"))
     # ... and Alertmanager, hearing all three, pages the relay's owner alone
     assert _notified(tmp_path, out, [relay, *held]) == {"team-obs-critical": {"otel-collector"}}
 

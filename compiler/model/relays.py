@@ -75,6 +75,16 @@ def held_behind_relay(data: Mapping[str, Any], key_alerts: list[KeyAlert]) -> li
     ]
 
 
+def crash_loop_hold(service: Service, for_seconds: int) -> int:
+    """The hold a ServiceDown's crash-loop windows are twice of: a held page's is its written hold, not the minute
+    longer, so that over the relay's own `up` it reads the relay's windows (at equal holds) and cannot go on
+    through a crash loop the relay's page reads as over (replayed: down 2.5m, up 2m from 10m to 50m, the relay's
+    page never fired, the held pages fired 25-50m over their 12m windows)."""
+    if service.relay is None or not service.relayed:
+        return for_seconds
+    return max(0, for_seconds - RELAYED_EXTRA_HOLD_SECONDS)
+
+
 def down_hold(service: Service) -> int | None:
     """The hold of the service's ServiceDown page, None without one."""
     holds = [a.for_seconds for a in service.key_alerts if a.kind is AlertKind.SERVICE_DOWN and a.tier is Tier.CRITICAL]

@@ -22,7 +22,7 @@ from compiler.model.drop_pages import stop_pages
 from compiler.model.fading_rates import recorded_while_live
 from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher
-from compiler.model.relays import held_by_relay_text
+from compiler.model.relays import crash_loop_hold, held_by_relay_text
 from compiler.model.saturation_twins import SIGNAL_KIND, last_value_seconds
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
@@ -161,7 +161,7 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0, unless the
         # service scales to zero (`missing: ignore`).
-        hold = alert.key_alert.for_seconds if alert.key_alert else 0
+        hold = crash_loop_hold(service, alert.key_alert.for_seconds if alert.key_alert else 0)
         absent_is_down = alert.key_alert.missing_fires if alert.key_alert else True
         whole = service_down_expr(queries.up(service), hold, absent_is_down)
         burning = held_while_burning(service, alert.tier)
@@ -300,7 +300,7 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
                 if alert.key_alert.missing_fires
                 else " (none scraped is idle: it scales to zero)."
             )
-            + crash_loop_text(alert.key_alert.for_seconds, alert.key_alert.missing_fires)
+            + crash_loop_text(crash_loop_hold(service, alert.key_alert.for_seconds), alert.key_alert.missing_fires)
             + handover_text(service, alert.tier)
             + held_by_relay_text(service),
         )

@@ -3,7 +3,7 @@
 Alertmanager's inhibit rule (alertmanager/relays.py) holds it back only while the relay's page is firing there. Both
 read the same `up`, but rule groups run at offsets of their own: the relay's page resolved up to an evaluation
 interval before the held one, and a group flush in between paged the team behind the relay for an outage already
-over; its hold, an evaluation interval longer (model/relays.py), also keeps its crash-loop window longer. Read here,
+over (its crash-loop windows are the relay's: model/relays.py crash_loop_hold). Read here,
 from the relay's own firing `ALERTS` (its team and service as the spec names them), the held page never starts
 while the relay's page is up or just ended. Where the relay's rules run elsewhere there is no such series: the
 clause is empty and Alertmanager's inhibit rule is the one that holds it back.
