@@ -45,13 +45,7 @@ def folder_teams(spec_teams: Mapping[str, str]) -> dict[str, frozenset[str]]:
     """Every folder above a spec (by real path) -> the teams of the specs in it or below it."""
     found: dict[str, set[str]] = {}
     for real, team in spec_teams.items():
-        folder = os.path.dirname(real)
-        while True:
-            found.setdefault(folder, set()).add(team)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
+        _add(real, (team,), found)
     return {folder: frozenset(teams) for folder, teams in found.items()}
 
 
