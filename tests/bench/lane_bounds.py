@@ -51,9 +51,11 @@ def _watching() -> Iterator[dict[str, Any]]:
             super().__init__(*args)
             seen["judge"] = self
 
-    def packed(states: list[_State]) -> list[list[int]]:
+    def packed(
+        states: list[_State], lasts: list[int] | None = None, horizons: list[int | None] | None = None
+    ) -> list[list[int]]:
         seen["states"] = states
-        return pack(states)
+        return pack(states, lasts, horizons)
 
     with mock.patch.object(slo_plan, "Judge", Watched), mock.patch.object(slo_plan, "pack", packed):
         yield seen

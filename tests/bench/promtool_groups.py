@@ -60,7 +60,7 @@ FAMILIES = (
     ("threshold families", re.compile(r"\bthe family\b|\bfamil(?:y|ies) ")),
     ("grouped SLOs", re.compile(r"^[a-z_-]+ per [a-z_]+: ")),
     ("burn pairs", re.compile(r"\d[mhdw]/\d+[mhdw]|min_bad_events|budget|healthy traffic")),
-    ("key metrics", re.compile(r"^Service[A-Za-z0-9]+|^[a-z_]+ \(")),
+    ("key metrics", re.compile(r"^Service[A-Za-z0-9]+|^[a-z_]+ \(|^traffic: ")),  # servicedown49's drop case
 )
 
 
