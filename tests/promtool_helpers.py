@@ -273,3 +273,19 @@ def alert_fires(tmp_path: Path, rules: str, alert: str, series: Mapping[str, str
     said = run.stdout + run.stderr
     assert f'Labels:{{alertname="{alert}"' in said, said
     return True
+
+
+def firing_by_minute(test: Mapping[str, object], path: Path, checks: Sequence[int]) -> dict[int, str]:
+    """Run a promtool test whose checks expect no alert (`count by (alertname) (ALERTS{...})` at each of `checks`,
+    in minutes) and read what each failed check saw: minute -> the alerts promtool printed as got there."""
+    promtool = require_tool("promtool")
+    path.write_text(yaml.safe_dump(test))
+    done = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=600)
+    printed = done.stdout + done.stderr
+    fired: dict[int, str] = {}
+    for block in printed.split("expr:")[1:]:  # no check expects an alert: one that saw some fails and prints it
+        at = minutes_of(block.split("time: ", 1)[1].split(",", 1)[0])
+        fired[at] = block.split("got:", 1)[1].split("expr:", 1)[0]
+    assert done.returncode == 0 or fired, printed[-2000:]
+    assert set(fired) <= set(checks), printed[-2000:]
+    return fired

@@ -10,7 +10,6 @@ alerts read.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import yaml
 
 from compiler.api import CompileOptions, load_fleet
 from compiler.targets import TargetOptions, prometheus, runbooks
-from tests.conftest import require_tool
+from tests.promtool_helpers import firing_by_minute
 
 SPEC = """\
 apiVersion: obsc/v1
@@ -71,7 +70,6 @@ def _counter(rate: Rate) -> str:
 
 def _replay(tmp_path: Path, rate: Rate) -> tuple[list[int], list[int]]:
     """Minutes after STOP at which the page and the ticket fire, checked every 15 minutes."""
-    promtool = require_tool("promtool")
     checks = range(STOP, END, 15)
     series = 'nginx_ingress_controller_requests{ingress="shop-web",namespace="shop"}'
     test = {
@@ -91,32 +89,11 @@ def _replay(tmp_path: Path, rate: Rate) -> tuple[list[int], list[int]]:
             }
         ],
     }
-    (tmp_path / "replay.yaml").write_text(yaml.safe_dump(test))
-    done = subprocess.run(
-        [promtool, "test", "rules", str(tmp_path / "replay.yaml")], capture_output=True, text=True, timeout=600
-    )
-    printed = done.stdout + done.stderr
-    fired: dict[int, str] = {}
-    for block in printed.split("expr:")[1:]:  # no check expects an alert: one that saw some fails and prints it
-        at = _minutes(block.split("time: ", 1)[1].split(",", 1)[0])
-        fired[at] = block.split("got:", 1)[1].split("expr:", 1)[0]
-    assert done.returncode == 0 or fired, printed[-2000:]
-    assert set(fired) <= set(checks), printed[-2000:]
+    fired = firing_by_minute(test, tmp_path / "replay.yaml", checks)
     return (
         [at - STOP for at, got in sorted(fired.items()) if '"SLOTrafficStopped"' in got],
         [at - STOP for at, got in sorted(fired.items()) if '"ServiceUnusualTraffic"' in got],
     )
-
-
-def _minutes(text: str) -> int:
-    total, number = 0, ""
-    for char in text:
-        if char.isdigit():
-            number += char
-        else:
-            total += int(number) * {"d": 1440, "h": 60, "m": 1}[char]
-            number = ""
-    return total
 
 
 def _stopped(minutes: int, idle_yesterday: bool = False) -> Rate:
