@@ -9,17 +9,18 @@ is not a Prometheus API), and `QueryRejected` when Prometheus refuses a query ob
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from compiler import conventions
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import Diagnostic, InputError, sort_key
+from compiler.model.types import Service
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
-from compiler.verify import group_bound, scrapes
+from compiler.verify import group_bound, restarts, rules, scrapes
 from compiler.verify.checks import Context, check_service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
@@ -115,10 +116,13 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     )
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []
+    flags = functools.cache(lambda: restarts.restart_flags(prometheus))
     for service in fleet.services:
         found, noted = check_service(service, docs.get(service.name), ctx)
         findings.extend(found)
         notes.extend(noted)
+        groups = rules.owned_groups(rule_groups(), service.name, services)
+        restarts.check_restarts(groups, flags() if groups else None, _at_service(service, docs, findings))
     return Report(sorted(set(findings), key=sort_key), sorted(set(notes), key=sort_key))
 
 
@@ -147,6 +151,13 @@ def _declared(platform_file: str, options: VerifyOptions) -> tuple[scrapes.Decla
         return scrapes.Declared(), group_bound.Bound()
     data, locate = docs[0].data, docs[0].locate
     return scrapes.declared(data, locate), group_bound.declared(data, locate)
+
+
+def _at_service(service: Service, docs: dict[str, Document], into: list[Diagnostic]) -> Callable[[str], None]:
+    """A finding about the service as a whole, located at its `service:` key."""
+    doc = docs.get(service.name)
+    where = doc.locate(("service",)) if doc is not None else service.location
+    return lambda message: into.append(Diagnostic(where, ("service",), message))
 
 
 def _documents(paths: Sequence[str], options: VerifyOptions) -> dict[str, Document]:

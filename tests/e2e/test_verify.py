@@ -124,8 +124,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"rule_files: ['{rules}/*.yaml']\n"
             f"scrape_configs: [{{job_name: shop, static_configs: [{{targets: ['{target}']}}]}}]\n"
         )
-        # 30 days kept: the specs' 30d SLOs fit (at the default 15d each would be a finding)
-        with prometheus(binary, config, work / "tsdb", work, ["--storage.tsdb.retention.time=30d"]) as prom:
+        # 30 days kept: the specs' 30d SLOs fit (at the default 15d each would be a finding); the grace period and
+        # resend delay verify asks for (a restart mid-incident stays one notification: restarts.py)
+        flags = ["--storage.tsdb.retention.time=30d", "--rules.alert.for-grace-period=2m"]
+        with prometheus(binary, config, work / "tsdb", work, flags, resend_delay="41s") as prom:
             # three scrapes (a rate needs two samples, and raw SLI totals are rates) and obsc's rules evaluated
             query = urllib.parse.quote(
                 'count_over_time(up{job="shop"}[1m]) >= 3 and on() count(slo:sli_total:rate5m{service="shop"}) >= 3'
