@@ -30,6 +30,7 @@ from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.relays import missing_relays
+from compiler.model.schedule_times import schedule_time_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
 from compiler.model.state_sets import state_set_warnings
@@ -267,6 +268,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(state_set_warnings(services), severity="warning", code="selector")
     out.diagnostics(backend_reach_warnings(services), severity="warning", code="selector")
     out.diagnostics(summary_slice_warnings(services), severity="warning", code="selector")
+    out.diagnostics(schedule_time_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
