@@ -28,6 +28,7 @@ from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.probe_readings import failed_probe_warnings
+from compiler.model.proxy_buckets import proxy_bucket_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.relays import missing_relays
 from compiler.model.schedule_times import schedule_time_warnings
@@ -256,6 +257,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
     out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")
     out.diagnostics(micrometer_bucket_warnings(services), severity="warning", code="selector")
+    out.diagnostics(proxy_bucket_warnings(services), severity="warning", code="selector")
     out.diagnostics(group_label_warnings(services), severity="warning", code="selector")
     out.diagnostics(up_join_warnings(services), severity="warning", code="selector")
     out.diagnostics(counter_join_warnings(services), severity="warning", code="selector")

@@ -1,0 +1,104 @@
+"""A latency SLI over a proxy's duration histogram at a threshold its default buckets do not hold (round 50).
+
+Envoy writes every histogram with one fixed list of buckets (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
+10000, 30000, 60000, 300000, 600000, 1800000, 3600000 ms) unless its bootstrap's `histogram_bucket_settings` say
+others, and Istio's sidecars export `istio_request_duration_milliseconds` through it (changed per pod with the
+`sidecar.istio.io/statsHistogramBuckets` annotation); ingress-nginx writes its request and response durations with
+the Prometheus client's default buckets (0.005 ... 10 s) unless the controller runs with `--time-buckets`. A
+newcomer's Istio spec set its latency SLO at 300ms: replayed with promtool, no le="300" series exists, the SLO saw
+no request at all, SLODataMissing ticketed a healthy service, and an hour of every request at 400 ms paged nothing
+(at 250ms it paged). Warned at the histogram, as Micrometer's timers (round 45) and the spanmetrics connector's
+(round 47) are, until the metric declares the buckets the proxy writes (`buckets:`, which obsc then checks the
+threshold against).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.metric_paths import metric_path
+from compiler.model.types import Metric, Service, SliKind
+from compiler.model.units import decimal_text
+from compiler.spec.document import Path
+
+
+@dataclass(frozen=True)
+class _Proxy:
+    names: re.Pattern[str]
+    writer: str  # who writes the histogram
+    buckets_ms: tuple[Decimal, ...]
+    setting: str  # where its buckets are changed
+
+
+def _ms(*values: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
+
+
+_ENVOY_MS = _ms("0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "30000")
+_ENVOY_MS += _ms("60000", "300000", "600000", "1800000", "3600000")
+_CLIENT_DEFAULT_MS = _ms("5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000")
+_PROXIES = (
+    _Proxy(
+        re.compile(r"istio_request_duration_milliseconds"),
+        "Istio's sidecar (through Envoy)",
+        _ENVOY_MS,
+        "the pods' sidecar.istio.io/statsHistogramBuckets annotation",
+    ),
+    _Proxy(
+        re.compile(r"envoy_\w*rq_time"),
+        "Envoy",
+        _ENVOY_MS,
+        "Envoy's stats_config.histogram_bucket_settings",
+    ),
+    _Proxy(
+        re.compile(r"nginx_ingress_controller_(?:request|response|connect|header)_duration_seconds"),
+        "ingress-nginx",
+        _CLIENT_DEFAULT_MS,
+        "the controller's --time-buckets flag",
+    ),
+)
+
+
+def proxy_bucket_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """One located warning per proxy histogram and threshold (once however many services read it) whose threshold
+    is none of the proxy's default buckets, while the spec declares no `buckets:` for it."""
+    found: dict[tuple[Location, Path], list[str]] = {}
+    for service in services:
+        for slo in service.slos:
+            histogram, seconds = slo.sli.latency, slo.sli.threshold_seconds
+            if slo.sli.kind is not SliKind.LATENCY or histogram is None or seconds is None:
+                continue
+            if (message := _unwritten(histogram, seconds)) is not None:
+                said = found.setdefault((histogram.location, metric_path(service, histogram)), [])
+                if message not in said:
+                    said.append(message)
+    return [Diagnostic(location, path, "; ".join(said)) for (location, path), said in found.items()]
+
+
+def _unwritten(histogram: Metric, seconds: Decimal) -> str | None:
+    """Why the proxy may write no bucket at `seconds`: none of its default buckets is there and the spec declares
+    no `buckets:`."""
+    if histogram.selector is None or histogram.buckets:
+        return None
+    series = histogram.selector.metric
+    proxy = next((p for p in _PROXIES if p.names.fullmatch(series)), None)
+    ms = (seconds * 1000).normalize()
+    if proxy is None or ms in proxy.buckets_ms:
+        return None
+    in_ms = histogram.unit == "ms" or (histogram.unit == "" and not series.endswith("_seconds"))
+    le = decimal_text(ms) if in_ms else decimal_text(seconds)
+    below = max((b for b in proxy.buckets_ms if b < ms), default=None)
+    above = min((b for b in proxy.buckets_ms if b > ms), default=None)
+    near = " or ".join(f"{decimal_text(b)}ms" for b in (below, above) if b is not None)
+    listed = ", ".join(decimal_text(b) for b in proxy.buckets_ms)
+    return (
+        f'{series} is written by {proxy.writer}, whose default buckets ({listed} ms) have no le="{le}": unless '
+        f"{proxy.setting} adds {decimal_text(ms)}ms, the SLO sees no request (SLODataMissing fires on a healthy "
+        f"service, and an hour of every request at 400 ms paged nothing at 300ms); set the threshold on a default "
+        f"bucket ({near}), or declare the buckets the proxy writes, {{selector: {series}, buckets: [..., {le}, "
+        "...]}, which obsc then checks the threshold against"
+    )

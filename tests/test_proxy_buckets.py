@@ -1,0 +1,90 @@
+"""A latency SLI over a proxy's duration histogram at a threshold its default buckets do not hold (round 50, a tenth
+fleet nobody here wrote).
+
+A newcomer's Istio service set its latency SLO at 300ms over `istio_request_duration_milliseconds`, which Envoy
+writes with fixed default buckets (..., 250, 500, ... ms): no le="300" series exists. Replayed below with promtool,
+the SLO saw no request, SLODataMissing ticketed the healthy first hour, and an hour of every request at 400 ms paged
+nothing, while the same SLO at 250ms paged. ingress-nginx's durations (the client's default buckets) are the same
+trap. Now `compile` and `validate` warn at the histogram until it declares the buckets the proxy writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from compiler.cli import cli
+from tests.conftest import require_tool
+from tests.platform_text import sink_platform
+from tests.test_sli_semantics import _promtool, _rules
+
+ISTIO = """apiVersion: obsc/v1
+service: reviews
+team: core
+selector: {destination_workload: reviews, destination_workload_namespace: bookinfo, reporter: source}
+targets: {job: kubernetes-pods, app: reviews}
+alerts: {traffic_anomaly: false, error_rate: false, latency_p99: false}
+metrics:
+  latency: {selector: istio_request_duration_milliseconds, unit: ms}
+slos:
+"""
+NGINX = """apiVersion: obsc/v1
+service: shop
+team: core
+selector: {ingress: storefront, exported_namespace: shop}
+targets: {job: ingress-nginx}
+targets_via: ingress
+alerts: {traffic_anomaly: false, error_rate: false, latency_p99: false}
+metrics:
+  latency: nginx_ingress_controller_request_duration_seconds
+slos:
+"""
+AT_300 = "  - {name: p300, objective: 99, sli: {latency: latency, threshold: 300ms}}\n"
+AT_250 = "  - {name: p250, objective: 99, sli: {latency: latency, threshold: 250ms}}\n"
+AT_500 = "  - {name: p500, objective: 99, sli: {latency: latency, threshold: 500ms}}\n"
+
+
+def _validate(tmp_path: Path, spec: str) -> list[str]:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "svc.yaml").write_text(spec)
+    done = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    return [line for line in done.output.splitlines() if "default buckets" in line]
+
+
+def test_a_threshold_off_the_proxy_buckets_is_warned_of_at_the_histogram(tmp_path: Path) -> None:
+    found = _validate(tmp_path, ISTIO + AT_300 + AT_250)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path / 'svc.yaml'}:8:") and " $.metrics.latency: warning: " in found[0]
+    assert 'have no le="300"' in found[0] and "(250ms or 500ms)" in found[0]
+    assert "statsHistogramBuckets" in found[0]
+    found = _validate(tmp_path, NGINX + AT_300)
+    assert len(found) == 1 and 'have no le="0.3"' in found[0] and "--time-buckets" in found[0], found
+
+
+def test_a_default_bucket_or_declared_buckets_are_not_warned_of(tmp_path: Path) -> None:
+    assert _validate(tmp_path, ISTIO + AT_250 + AT_500) == []
+    assert _validate(tmp_path, NGINX + AT_500) == []
+    declared = ISTIO.replace("unit: ms}", "unit: ms, buckets: [100, 300, 1000]}")
+    assert _validate(tmp_path, declared + AT_300) == []
+
+
+def test_an_hour_slow_pages_at_a_default_bucket_and_not_off_them(tmp_path: Path) -> None:
+    require_tool("promtool")
+    # 2 hours at 1m steps, 600 requests a minute: the first hour at ~100 ms, the second every one at ~400 ms.
+    at = 'destination_workload="reviews",destination_workload_namespace="bookinfo",reporter="source"'
+    series = {'up{job="kubernetes-pods",app="reviews"}': "1x120"}
+    for le, values in (("250", "0+600x60 36000x59"), ("500", "0+600x120"), ("+Inf", "0+600x120")):
+        series[f'istio_request_duration_milliseconds_bucket{{{at},le="{le}"}}'] = values
+    series[f"istio_request_duration_milliseconds_count{{{at}}}"] = "0+600x120"
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    rules = _rules(tmp_path, "reviews", ISTIO + AT_300 + AT_250)
+    checks = []
+    for alert, slo, at_time, count in (
+        ("SLODataMissing", "p300", "50m", 1),
+        ("SLOErrorBudgetBurnFast", "p300", "110m", 0),
+        ("SLOErrorBudgetBurnFast", "p250", "110m", 2),  # both page pairs
+    ):
+        expr = f'count(ALERTS{{alertname="{alert}",alertstate="firing",slo="{slo}"}}) or vector(0)'
+        checks.append({"expr": expr, "eval_time": at_time, "exp_samples": [{"labels": "{}", "value": count}]})
+    assert _promtool(tmp_path, rules, "reviews", series, checks) == ""
