@@ -47,6 +47,7 @@ from compiler.model.prober_selector import unapplied_defaults
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
+from compiler.model.pushed_counters import pushed_counter_lines
 from compiler.model.raw_rates import per_second
 from compiler.model.relays import held_behind_relay, named_relay, relay_problems
 from compiler.model.saturation_check import metric_body
@@ -323,7 +324,7 @@ def build_service(
             *widened_target_warnings(metrics.values(), targets),
         ),
         fleet_target_labels=None if fleet is None else tuple(sorted(fleet)),
-        sparse_lines=threshold_lines(data, thresholds, ctx),
+        sparse_lines=(*threshold_lines(data, thresholds, ctx), *pushed_counter_lines(data, slos, ctx)),
         group_labels=group_label_lines(data, selector, slos, threshold_alerts, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,

@@ -345,7 +345,7 @@ class Service:
     # the platform's `defaults.target_labels` (sorted), on its targets' `up` besides job and instance; None: unsaid
     fleet_target_labels: tuple[str, ...] | None = None
     # lines that fire or stay quiet by accident, each a located warning: counter lines under a few events a day
-    # (model/sparse_counter_lines.py), `within:` on a timestamp of a past event (model/past_within.py)
+    # (model/sparse_counter_lines.py), `within:` on a past event's time, an SLO rating pushed counters
     sparse_lines: tuple[Diagnostic, ...] = ()
     group_labels: tuple[Diagnostic, ...] = ()  # `by:` labels pinned to one value or with no bound (warnings)
 
