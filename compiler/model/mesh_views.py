@@ -61,3 +61,49 @@ def _server_view_only(series: str, matchers: list[tuple[str, str, str]]) -> bool
         and all(passes(op, value, "destination") for op, value in on_reporter)
         and not all(passes(op, value, "source") for op, value in on_reporter)
     )
+
+
+# Round 50: the destination's labels that Istio's caller sidecar reads from the pod that answered (its peer metadata):
+# a call no pod answered (503 UH, UF, UT) carries them as "unknown"; the service's own (`destination_service_name`,
+# `destination_service_namespace`, `destination_service`) come from the route and stay.
+_ANSWERING_POD = frozenset(
+    {
+        "destination_workload",
+        "destination_workload_namespace",
+        "destination_app",
+        "destination_version",
+        "destination_canonical_service",
+        "destination_canonical_revision",
+    }
+)
+
+
+def answering_pod_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """A located warning at each SLO counting the callers' view by a label of the pod that answered."""
+    found = []
+    for service in services:
+        for index, slo in enumerate(service.slos):
+            labels = sorted({label for s, m in _total_selectors(slo.sli) for label in _pod_labels_read(s, m)})
+            if labels:
+                message = _ANSWERING_POD_TEXT.format(slo=slo.name, labels=", ".join(labels))
+                found.append(Diagnostic(slo.location, ("slos", index, "sli"), message))
+    return found
+
+
+def _pod_labels_read(series: str, matchers: list[tuple[str, str, str]]) -> list[str]:
+    """The answering pod's labels a source-view selector of Istio's request counter pins (an "unknown" fails)."""
+    on_reporter = [(op, value) for label, op, value in matchers if label == "reporter"]
+    if series != "istio_requests_total" or not all(passes(op, value, "source") for op, value in on_reporter):
+        return []
+    if on_reporter and all(passes(op, value, "destination") for op, value in on_reporter):
+        return []  # both views: refused or warned of as read twice elsewhere
+    return [label for label, op, value in matchers if label in _ANSWERING_POD and not passes(op, value, "unknown")]
+
+
+_ANSWERING_POD_TEXT = (
+    "SLO {slo!r} counts the callers' view (reporter=\"source\") by {labels}, which the caller's sidecar takes from "
+    "the pod that answered: a call no pod answered (every pod unready, 503 UH; a refused connection, UF) carries "
+    '"unknown" there, so the outage reporter="source" is read for is in none of the SLI\'s series and nothing '
+    "pages; select the service by destination_service_name and destination_service_namespace (from the route, "
+    "kept on every call) instead"
+)

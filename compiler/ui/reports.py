@@ -25,7 +25,7 @@ from compiler.model.ingress_relays import ingress_relay_warnings
 from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_directions import direction_warnings
 from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
-from compiler.model.mesh_views import destination_view_warnings
+from compiler.model.mesh_views import answering_pod_warnings, destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.proxy_buckets import proxy_bucket_warnings
@@ -254,6 +254,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(mesh_grpc_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(direction_warnings(services), severity="warning", code="selector")
+    out.diagnostics(answering_pod_warnings(services), severity="warning", code="selector")
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
     out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")
     out.diagnostics(micrometer_bucket_warnings(services), severity="warning", code="selector")
