@@ -21,6 +21,7 @@ from typing import NamedTuple
 from compiler import conventions as names
 from compiler.model.page_pairs import page_pairs
 from compiler.model.types import AlertKind, Service, Tier
+from compiler.targets.prometheus.alerts_reads import owned_by
 from compiler.targets.prometheus.rule_model import label_selector
 from compiler.targets.prometheus.slo import burn_threshold_expr, slo_labels
 
@@ -63,8 +64,8 @@ def held_while_burning(service: Service, tier: Tier) -> str | None:
         names.LABEL_ALERTNAME: names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN],
         names.LABEL_ALERTSTATE: "firing",
         names.LABEL_DOWN_GROUP: "",
-        names.LABEL_SERVICE: service.name,
         names.LABEL_SEVERITY: tier.value,
+        **owned_by(service),
     }
     firing = f"count({names.ALERTS_SERIES}{label_selector(own)})"
     # one operand a line, so that each can be dropped alone (the mutation sweep drops set operands line-wise)

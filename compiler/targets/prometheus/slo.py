@@ -36,6 +36,7 @@ from compiler.model.units import about_text, decimal_text, format_duration, perc
 from compiler.targets import links
 from compiler.targets.prometheus import counted_short, slo_groups
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.alerts_reads import owned_by
 from compiler.targets.prometheus.coarse_history import (
     COARSE_BASE_WINDOW,
     coarse_ratio_expr,
@@ -245,9 +246,10 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
         steps = [counted_step(slo, w, s, threshold, selector) for s in recovery_windows(text.recorded, w)]
-        held = f"{on} {_own_alerts(alert, text.own)}"
+        read = owned_by(service, slo)  # its own ALERTS: the team too (alerts_reads.py)
+        held = f"{on} {_own_alerts(alert, read)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
-        paged = counted_short.paged_within(alert.name, text.own, w)
+        paged = counted_short.paged_within(alert.name, read, w)
         holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held, paged)
         pairs = [a.window for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name]
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector, pairs)]

@@ -20,6 +20,7 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.alerts_reads import owned_by
 from compiler.targets.prometheus.counted_short import (
     LESS_ONE,
     LONE_FAILURE,
@@ -385,16 +386,15 @@ class Feed:
                 self._plain[seconds] = (errors, total, window_labels(service, slo, window))
         self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
         self._own = slo_labels(service, slo)
-        # window name → the labels that tell the pair's ALERTS series (see slo.py's `own_alert_labels`)
-        self._pairs = {
-            a.window.name: {**self._own, **own_alert_labels(a), names.LABEL_ALERTSTATE: "firing"}
+        self._pairs = {  # window name → the labels that tell the pair's ALERTS series (slo.py `own_alert_labels`)
+            a.window.name: {**owned_by(service, slo), **own_alert_labels(a), names.LABEL_ALERTSTATE: "firing"}
             for a in service_alerts(service)
             if a.slo is not None and a.slo.name == slo.name and a.window is not None
         }
         # the SLO's page fired, as a page pair's start reads it (counted_short.paged_within): no pair's burn_window
         mine = [a for a in service_alerts(service) if a.slo is not None and a.slo.name == slo.name and a.window]
         page = next((a.name for a in mine if a.window is not None and a.window.tier is Tier.CRITICAL), "")
-        self._paged = {**self._own, names.LABEL_ALERTNAME: page, names.LABEL_ALERTSTATE: "firing"}
+        self._paged = {**owned_by(service, slo), names.LABEL_ALERTNAME: page, names.LABEL_ALERTSTATE: "firing"}
         self._group = sample_group(slo) if group is None else group
         self._windows = self._labelled(self._group)
         self.since = since_recorded(service, slo)
