@@ -68,7 +68,7 @@ def merge(bundle: Bundle, out_dir: str, subset: Subset) -> Bundle:
         subset.bundle = bundle
         return bundle  # a fresh output: the subset is the whole fleet there
     owned = parse_manifest(manifest)
-    if taken := _other_teams_services(owned, subset, out_dir):
+    if taken := _other_teams_services(owned, subset, out_dir) + _dashboard_uid_clashes(owned, bundle, subset, out_dir):
         raise InputError(taken)
     command = recorded_command(manifest) or subset.command
     by_path: dict[str, Artifact] = {}
@@ -122,6 +122,35 @@ def _other_teams_services(owned: set[str], subset: Subset, out_dir: str) -> list
             )
             problems.append(Diagnostic(where, ("service",), message))
     return problems
+
+
+def _dashboard_uid_clashes(owned: set[str], bundle: Bundle, subset: Subset, out_dir: str) -> list[Diagnostic]:
+    """Compiled dashboards whose Grafana UID is that of another service's dashboard in the output. A subset compile
+    does not read that service's spec, so the fleet's UID check (model/checks.py `dashboard_uid_clashes`) could not
+    see it: team alpha's service named to meet team bravo's UID, compiled alone, wrote the second dashboard of one
+    UID, exit 0 (round 50; Grafana provisions one of them, and the other's alert links open it). The UID follows
+    from the path (`conventions.grafana_dashboard_path`), so the output's file names are enough."""
+    theirs = {_dashboard_uid(path): path for path in sorted(owned) if owner(path) not in subset.services}
+    problems = []
+    for path in sorted(a.path for a in bundle.artifacts):
+        service, uid = owner(path), _dashboard_uid(path)
+        clash = theirs.get(uid) if uid else None
+        if service in subset.teams and clash is not None:
+            message = (
+                f"the dashboard {path} of service {service!r} would have Grafana UID {uid!r}, the UID of {clash} in "
+                f"{out_dir} (service {owner(clash)!r}, not compiled here): Grafana would load only one of them and "
+                "alert links would open the wrong one; rename the service"
+            )
+            problems.append(Diagnostic(subset.teams[service][1], ("service",), message))
+    return problems
+
+
+def _dashboard_uid(path: str) -> str:
+    """The Grafana UID of a per-service dashboard file (`<team>/<service>[.<dashboard>].json`), "" for others."""
+    if not path.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/teams/") or not path.endswith(".json"):
+        return ""
+    service, _, dashboard = posixpath.basename(path).removesuffix(".json").partition(".")
+    return conventions.dashboard_uid(service, dashboard or conventions.SERVICE_DASHBOARD)
 
 
 def _old(root: str, path: str) -> str | None:
