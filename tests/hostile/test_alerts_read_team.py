@@ -175,5 +175,8 @@ def test_every_alerts_read_names_a_service_and_its_team(tmp_path: Path, fleet: s
                 for read in _ALERTS_READ.finditer(str(rule["expr"])):
                     exact = {label: value for label, op, value in _MATCHER.findall(read.group(1)) if op == "="}
                     assert exact.get("service") and exact.get("team"), (rule.get("alert") or rule["record"], read[0])
+                    labels = rule.get("labels", {})
+                    if exact["service"] == labels.get("service"):  # its own service's alerts: its own team's
+                        assert exact["team"] == labels["team"], (rule.get("alert") or rule["record"], read[0])
                     reads += 1
     assert reads > 0
