@@ -35,9 +35,9 @@ def test_an_outage_behind_a_long_scrape_gap_pages_once(seed: int) -> None:
 def test_only_the_page_is_held_and_only_by_its_own_firing_state(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The critical ServiceDown reads its own firing ALERTS series (severity included: an info tier held 1m
-    firing would otherwise start the page on a burn alone) and each page pair's short window; the info tier has
-    no such branch. The compile runs the generated handover case with both tiers (promtool)."""
+    """The critical ServiceDown reads its own firing ALERTS series (its team's, round 50; severity included: an
+    info tier held 1m firing would otherwise start the page on a burn alone) and each page pair's short window;
+    the info tier has no such branch. The compile runs the generated handover case with both tiers (promtool)."""
     require_tool("promtool", "PROMTOOL")
     code, err, text = compile_one(capsys, tmp_path, TWO_TIERS, "api", API.replace("BY", "route"))
     assert code == 0, err
@@ -45,7 +45,7 @@ def test_only_the_page_is_held_and_only_by_its_own_firing_state(
     held = {r["labels"]["severity"]: "ALERTS{" in r["expr"] for r in rules}
     assert held == {"critical": True, "info": False}
     (page,) = (r for r in rules if r["labels"]["severity"] == "critical")
-    assert 'alertstate="firing",down_group="",service="api",severity="critical"}' in page["expr"]
+    assert 'alertstate="firing",down_group="",service="api",severity="critical",team="web"}' in page["expr"]
     assert 'count(slo:sli_error:ratio_rate5m{service="api",slo="availability"} > (14.4 * 0.001))' in page["expr"]
     tests = (tmp_path / "out" / "prometheus" / "tests" / "api.scrapes.test.yaml").read_text()
     assert "ServiceDown: held after its targets return" in tests
