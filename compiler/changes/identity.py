@@ -55,7 +55,7 @@ def _all_labels(side: Side) -> Iterable[Mapping[str, str]]:
 
 def _identities(side: Side, exclude: set[str]) -> dict[str, frozenset[str]]:
     """Service → what identifies it: `series ` + each raw selector its rules read (its own `service` matcher
-    aside), `slo ` + each SLO's name."""
+    aside, and its own `team` matcher: its ALERTS reads), `slo ` + each SLO's name."""
     out: dict[str, set[str]] = {}
     for rules in side.files.values():
         for rule in rules:
@@ -66,6 +66,8 @@ def _identities(side: Side, exclude: set[str]) -> dict[str, frozenset[str]]:
             if "slo" in rule.labels:
                 found.add("slo " + rule.labels["slo"])
             expr = masked("service", service).sub(lambda m: m.group(1) + m.group(2) + '"\x00"', rule.expr)
+            if "team" in rule.labels:  # its own alerts' reads name its team (round 50): a team moved is the service
+                expr = masked("team", rule.labels["team"]).sub(lambda m: m.group(1) + m.group(2) + '"\x00"', expr)
             found.update(f"series {name}{braces}" for name, braces in selectors(expr) if _own(name, braces))
     return {service: frozenset(found) for service, found in out.items()}
 
@@ -130,7 +132,11 @@ def translated(side: Side, found: Iterable[Rename]) -> Side:
 
 def _translate(side: Side, rename: Rename) -> None:
     def expr_of(expr: str) -> str:
-        return masked(rename.label, rename.old).sub(lambda m: m.group(1) + m.group(2) + quote(rename.new), expr)
+        expr = masked(rename.label, rename.old).sub(lambda m: m.group(1) + m.group(2) + quote(rename.new), expr)
+        team = rename.team
+        if team is None:  # its ALERTS reads name its team: moved with it, not a change beyond the name
+            return expr
+        return masked("team", team[0]).sub(lambda m: m.group(1) + m.group(2) + quote(team[1]), expr)
 
     for key in [k for k, a in side.alerts.items() if a["label_set"].get(rename.label) == rename.old]:
         alert = dict(side.alerts.pop(key))
