@@ -657,6 +657,30 @@ def scratch_dir() -> str | None:
 _RAM = "/dev/shm"
 
 
+def swept(
+    services: list[str],
+    only: tuple[str, ...] = (),
+    only_groups: bool = False,
+    source: str = "examples",
+    holds: str = "without",
+    slos: tuple[str, ...] = (),
+) -> Iterator[tuple[str, list[Mutant], dict[str, Any]]]:
+    """Per service: the mutants `survivors` runs (its arguments) and the service's generated files parsed."""
+    files = compiled(source)
+    for service in services:
+        labels = group_labels(source).get(service, frozenset())
+        found = [
+            m
+            for m in mutants(service, files[service]["rules"], labels)
+            if (not only or m.alert in only)
+            and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
+            and {"with": True, "without": m.field == "expr", "only": m.field != "expr"}[holds]
+            and (not slos or any(f'slo="{slo}"' in m.expr for slo in slos))
+        ]
+        parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
+        yield service, found if MUTATION_FULL else sample(found), parsed
+
+
 def survivors(
     services: list[str],
     only: tuple[str, ...] = (),
@@ -673,18 +697,8 @@ def survivors(
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
         root = Path(tmp)
         written: list[tuple[Mutant, Path, dict[str, list[int]], TrialOrder]] = []
-        for service in services:
-            labels = group_labels(source).get(service, frozenset())
-            found = [
-                m
-                for m in mutants(service, files[service]["rules"], labels)
-                if (not only or m.alert in only)
-                and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
-                and {"with": True, "without": m.field == "expr", "only": m.field != "expr"}[holds]
-                and (not slos or any(f'slo="{slo}"' in m.expr for slo in slos))
-            ]
-            parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
-            for mutant in found if MUTATION_FULL else sample(found):
+        for service, chosen_mutants, parsed in swept(services, only, only_groups, source, holds, slos):
+            for mutant in chosen_mutants:
                 base, chosen = write_mutant(root, len(written), mutant, parsed, files[service])
                 written.append((mutant, base, chosen, trial_order(mutant, parsed)))
         broken = parse_failures(promtool, [base / "rules" / f"{m.service}.yaml" for m, base, _, _ in written])
@@ -824,6 +838,15 @@ def test_every_alert_mutant_is_killed_by_a_generated_test(services: list[str]) -
     assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"
 
 
+# The low-objectives sweep's arguments to `survivors` (by default its burn alerts of one SLO of each shape).
+OUT_OF_REACH: dict[str, Any] = {
+    "services": ["intranet"],
+    "only": () if MUTATION_FULL else (names.SLO_BURN_FAST, names.SLO_BURN_SLOW),
+    "source": "tests/golden/low-objectives/specs",
+    "slos": () if MUTATION_FULL else ("quarterly", "per-route", "reachable", "best-effort"),
+}
+
+
 # The largest sweep (134 sampled mutants): ~60 CPU-s with current killer hints, but up to ~4x that with stale ones
 # on a loaded machine, where it ran past the suite's 300 s default (a clean-clone run at load ~20, round 41).
 @pytest.mark.timeout(900)
@@ -837,9 +860,7 @@ def test_every_alert_mutant_of_slos_with_a_pair_out_of_reach_is_killed() -> None
     the suite's costliest test, and ran past its 5 minutes at load 14), of one SLO of each shape (90d lowered,
     grouped, time slice, a pair left out: 30d and 1d at 90% are the 90d one's rules with other numbers); the other
     alerts are the same code as the examples' and the full sweep mutates them and every SLO here too."""
-    burns = () if MUTATION_FULL else (names.SLO_BURN_FAST, names.SLO_BURN_SLOW)
-    shapes = () if MUTATION_FULL else ("quarterly", "per-route", "reachable", "best-effort")
-    alive, total = survivors(["intranet"], burns, source="tests/golden/low-objectives/specs", slos=shapes)
+    alive, total = survivors(**OUT_OF_REACH)
     assert total > 0
     report = "\n".join(f"  {m.service} {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
     assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"
