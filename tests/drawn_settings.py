@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from tests.drawn_fleets import LOCATED, seed_list
+from tests.drawn_relays import widen
 
 HOLDS = ["0s", "15s", "30s", "1m", "2m", "3m", "5m", "10m", "15m", "30m", "1h"]
 PAIR_HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h"]
@@ -223,17 +224,20 @@ class Drawer:
         return spec
 
 
-def draw(seed: int, widened: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The platform and the service of `seed` (`widened`: with round 49's draws)."""
+def draw(seed: int, widened: bool = True) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
+    """The platform, the service and the other specs (by file stem) of `seed`; `widened`: with round 49's draws
+    and round 50's relays (tests/drawn_relays.py)."""
     drawer = Drawer(seed, widened)
-    return drawer.platform(), drawer.service()
+    platform, service = drawer.platform(), drawer.service()
+    return platform, service, widen(seed, platform, service) if widened else {}
 
 
 def write(seed: int, specs: Path, widened: bool = True) -> None:
-    platform, service = draw(seed, widened)
+    platform, service, others = draw(seed, widened)
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
-    (specs / "batch.yaml").write_text(yaml.safe_dump(service, sort_keys=False, width=1 << 16))
+    for stem, spec in {"batch": service, **others}.items():
+        (specs / f"{stem}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False, width=1 << 16, allow_unicode=True))
 
 
 def verdict(code: int, err: str) -> str:
