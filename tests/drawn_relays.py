@@ -69,7 +69,13 @@ class RelayDrawer:
             "team": team,
             "selector": {"job": job},
             "metrics": {"requests": requests, "errors": refused},
-            "slos": [{"name": "intake", "objective": self.pick([99, 99.9, 99.99]), "sli": {"errors": "errors", "total": "requests"}}],
+            "slos": [
+                {
+                    "name": "intake",
+                    "objective": self.pick([99, 99.9, 99.99]),
+                    "sli": {"errors": "errors", "total": "requests"},
+                }
+            ],
             "alerts": {"service_down": self.down_tiers(hold)},
             "routing": ROUTING,
         }
@@ -80,11 +86,21 @@ class RelayDrawer:
         value = self.pick(ODD_VALUES) if self.chance(0.5) else "cart-api"
         buckets = self.pick([[0.1, 0.25, 0.5, 1, 2.5, 10], [0.3, 1, 10]])
         slos: list[dict[str, Any]] = [
-            {"name": "availability", "objective": self.pick([99, 99.5, 99.9, 99.95, 99.99, 99.999]), "sli": {"errors": "errors", "total": "requests"}},
+            {
+                "name": "availability",
+                "objective": self.pick([99, 99.5, 99.9, 99.95, 99.99, 99.999]),
+                "sli": {"errors": "errors", "total": "requests"},
+            },
         ]
         if self.chance(0.5):
             threshold = f"{int(self.pick(buckets) * 1000)}ms"
-            slos.append({"name": "latency", "objective": self.pick([90, 95, 99, 99.9]), "sli": {"latency": "latency", "threshold": threshold}})
+            slos.append(
+                {
+                    "name": "latency",
+                    "objective": self.pick([90, 95, 99, 99.9]),
+                    "sli": {"latency": "latency", "threshold": threshold},
+                }
+            )
         for slo in slos:
             if self.chance(0.35):
                 slo["by"] = self.pick([["cluster"], ["route"], ["cluster", "region"]])
@@ -98,7 +114,9 @@ class RelayDrawer:
         if self.chance(0.4):
             alerts["latency_p99"] = {"warning": "1s", "critical": "2s"}
         if self.chance(0.4):
-            alerts["traffic_anomaly"] = self.pick([False, {"warning": "50%"}, {"info": "30%"}, {"warning": {"threshold": "80%", "for": "30m"}}])
+            alerts["traffic_anomaly"] = self.pick(
+                [False, {"warning": "50%"}, {"info": "30%"}, {"warning": {"threshold": "80%", "for": "30m"}}]
+            )
         spec: dict[str, Any] = {
             "apiVersion": "obsc/v1",
             "service": "cart",
@@ -110,7 +128,11 @@ class RelayDrawer:
             "metrics": {
                 "requests": "traces_span_metrics_calls_total",
                 "errors": 'traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR"}',
-                "latency": {"selector": "traces_span_metrics_duration_seconds", "type": "histogram", "buckets": buckets},
+                "latency": {
+                    "selector": "traces_span_metrics_duration_seconds",
+                    "type": "histogram",
+                    "buckets": buckets,
+                },
             },
             "slos": slos,
             "alerts": alerts,
@@ -131,7 +153,13 @@ class RelayDrawer:
             "targets_via": "pushgateway",
             "relay": {"service": "pushgateway", "team": relay_team},
             "metrics": {"requests": "ledger_entries_total", "errors": "ledger_entries_failed_total"},
-            "slos": [{"name": "entries", "objective": self.pick([99, 99.9]), "sli": {"errors": "errors", "total": "requests"}}],
+            "slos": [
+                {
+                    "name": "entries",
+                    "objective": self.pick([99, 99.9]),
+                    "sli": {"errors": "errors", "total": "requests"},
+                }
+            ],
             "alerts": {"service_down": self.down_tiers(self.hold_at_least(hold))},
             "routing": ROUTING,
         }
@@ -162,7 +190,9 @@ def widen(seed: int, platform: dict[str, Any], service: dict[str, Any]) -> dict[
     if r.chance(0.2):
         service["labels"] = {"component": r.pick(ODD_VALUES)}
     if r.chance(0.2):
-        service.setdefault("alerts", {})["traffic_anomaly"] = r.pick([False, {"warning": "50%"}, {"info": "30%"}, {"warning": {"threshold": "80%", "for": "30m"}}])
+        service.setdefault("alerts", {})["traffic_anomaly"] = r.pick(
+            [False, {"warning": "50%"}, {"info": "30%"}, {"warning": {"threshold": "80%", "for": "30m"}}]
+        )
     if not r.chance(0.6):
         return others
     relay_team = r.pick(["payments", "obs"])
