@@ -11,6 +11,7 @@ loop by their last check.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -66,4 +67,5 @@ class _Rule:
     ],
 )
 def test_the_main_grid_is_left_only_where_its_gaps_would_fire(holds: tuple[int, ...], lies: bool) -> None:
-    assert gaps_read_as_loop([_Rule(h) for h in holds], MAIN_STEP) is lies  # type: ignore[arg-type]
+    unrelayed = SimpleNamespace(relay=None, relayed=False)
+    assert gaps_read_as_loop(unrelayed, [_Rule(h) for h in holds], MAIN_STEP) is lies  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from compiler import conventions as names
 from compiler.model.down_groups import down_groups
+from compiler.model.relays import crash_loop_hold
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.key_missing import is_missing
@@ -41,7 +42,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         return []
     # The flaky stretch is quiet only where every tier's hold is over 2m: a tier holding 1m (`info: {for: 1m}`
     # beside a 5m page) reads two minutes down in its 2m window as a loop, and fired there (round 40 drawn fleets).
-    flaky_quiet = min(r.for_seconds for r in down) > 2 * STEP
+    flaky_quiet = min(loop_hold(service, r) for r in down) > 2 * STEP
     minutes = 2 * hold // STEP + 10  # the window twice the hold, full of the loop, and the hold after
     labels = up_labels(service)
 
@@ -64,12 +65,12 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
             f"{name}: two instances up one minute in three each, in turn (a crash loop)",
             STEP,
             turn,
-            (expect(down, turn, minutes),),
+            (expect(service, down, turn, minutes),),
         )
     ]
     if flaky_quiet:
-        cases = [_flaky_then_loop(down, cases[0], labels, values({0, 1, 2}, 5), minutes)]
-    if any(churns(r) for r in down):  # the whole service's churn branch (absent is down)
+        cases = [_flaky_then_loop(service, down, cases[0], labels, values({0, 1, 2}, 5), minutes)]
+    if any(churns(service, r) for r in down):  # the whole service's churn branch (absent is down)
         cases.append(_churning(down, service, hold))
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
     down_from = minutes - -(-hold // STEP)  # the third group's first minute at 0 (a whole minute): fires by the end
@@ -85,7 +86,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
             series += (InputSeries("up", up_labels(service, "d", flaky), values({0, 1, 2}, 5)),)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
         lanes = [(series[0], looping), (series[2], ended)]
-        fired = union([expect(down, (one,), minutes, {**lane, **group}) for one, lane in lanes])
+        fired = union([expect(service, down, (one,), minutes, {**lane, **group}) for one, lane in lanes])
         what = "/".join(split)
         title = f"{name}: one {what} up one minute in three, another down for {format_duration(hold)}, others report"
         cases.append(Case(title, STEP, series, fired))
@@ -93,7 +94,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
 
 
 def _flaky_then_loop(
-    down: list[Rule], loop: Case, labels: tuple[tuple[str, str], ...], flaky: str, minutes: int
+    service: Service, down: list[Rule], loop: Case, labels: tuple[tuple[str, str], ...], flaky: str, minutes: int
 ) -> Case:
     """The flaky service (up three minutes in five, quiet at its end) and then, on the same timeline, the loop
     (fires at its end): one test group less (~10 ms of promtool a service). The flaky stretch comes first, as in
@@ -106,14 +107,23 @@ def _flaky_then_loop(
     values = f"{flaky} {series.values}"
     absent = " ".join("_" for _ in flaky.split())
     fed = (InputSeries("up", labels, values), InputSeries("up", other.labels, f"{absent} {other.values}"))
-    quiet, end = (expect(down, fed, at) for at in (minutes, 2 * minutes + 1))
+    quiet, end = (expect(service, down, fed, at) for at in (minutes, 2 * minutes + 1))
     title = f"{down[0].alert}: up three minutes in five; then two instances up one minute in three in turn"
     return Case(title, STEP, fed, (quiet, end))
 
 
-def churns(rule: Rule) -> bool:
+def loop_hold(service: Service, rule: Rule) -> int:
+    """The hold a ServiceDown rule's crash-loop windows are twice of: its `for`, but a minute less where the page
+    is held behind its relay's (model/relays.py crash_loop_hold). Read as its `for`, a relayed 15s page's 30s
+    windows were replayed as 2m30s ones: its loop case expected a page the rule cannot give (exit 1, drawn
+    settings seed 607, round 50)."""
+    return crash_loop_hold(service, rule.for_seconds)
+
+
+def churns(service: Service, rule: Rule) -> bool:
     """Whether a ServiceDown rule reads the service as a whole under churn (service_down._churned)."""
-    return f"[{format_duration(2 * rule.for_seconds)}:{CHURN_STEP}]" in rule.expr and rule.for_seconds > 0
+    hold = loop_hold(service, rule)
+    return f"[{format_duration(2 * hold)}:{CHURN_STEP}]" in rule.expr and hold > 0
 
 
 def _churning(down: list[Rule], service: Service, hold: int) -> Case:
@@ -138,18 +148,18 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
         series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
         start += 3
     name = down[0].alert
-    quiet, fired = (expect(down, tuple(series), at) for at in (stretch, minutes))
+    quiet, fired = (expect(service, down, tuple(series), at) for at in (stretch, minutes))
     title = f"{name}: a new instance at each restart, up two minutes in three; then one in three (a crash loop)"
     return Case(title, STEP, tuple(series), (quiet, fired))
 
 
 def expect(
-    down: list[Rule], fed: tuple[InputSeries, ...], minute: int, lane: dict[str, str] | None = None
+    service: Service, down: list[Rule], fed: tuple[InputSeries, ...], minute: int, lane: dict[str, str] | None = None
 ) -> AlertCheck:
     """What fires at `minute` of `fed`, each tier replayed (loop_replay.py): the service's own condition, or with
     `lane` the branch of the group whose targets `fed` holds."""
     timeline = Timeline([s.values for s in fed])
-    states = {id(r): timeline.fires(r, lane is None, absent_is_down(r))[minute] for r in down}
+    states = {id(r): timeline.fires(r, lane is None, absent_is_down(r), loop_hold(service, r))[minute] for r in down}
     return check(down, minute * STEP, lambda r: 0.0 if states[id(r)] else None, lane=lane)
 
 

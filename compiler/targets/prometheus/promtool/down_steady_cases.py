@@ -19,19 +19,21 @@ from compiler.model.types import AlertKind, Service
 from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import MAIN_STEP, Case, InputSeries, hold_times, steps_after
 from compiler.targets.prometheus.promtool.down_loop_cases import STEP as SCRAPE_STEP
-from compiler.targets.prometheus.promtool.down_loop_cases import churns
+from compiler.targets.prometheus.promtool.down_loop_cases import churns, loop_hold
 from compiler.targets.prometheus.promtool.key_common import check
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 
-def gaps_read_as_loop(rules: list[Rule], step: int) -> bool:
+def gaps_read_as_loop(service: Service, rules: list[Rule], step: int) -> bool:
     """Whether `up` sampled every `step` (over the 5m lookback) fires a churn tier by the steady cases' last check:
-    the branch first holds at the step its offset (the hold) reaches the sample at 0, and fires a hold later."""
+    the branch first holds at the step its offset (the loop's hold) reaches the sample at 0, and fires its `for`
+    later."""
     last = max(hold_times(max(r.for_seconds for r in rules), step))
     return step > 300 and any(
-        churns(r) and steps_after(steps_after(r.for_seconds, step) + r.for_seconds, step) <= last for r in rules
+        churns(service, r) and steps_after(steps_after(loop_hold(service, r), step) + r.for_seconds, step) <= last
+        for r in rules
     )
 
 
@@ -67,6 +69,6 @@ def scrape_steady_cases(service: Service, rules: ServiceRules) -> list[Case]:
         for r in rules.alert_rules
         if r.source is not None and r.source.kind is AlertKind.SERVICE_DOWN and not is_missing(r)
     ]
-    if not down or not gaps_read_as_loop(down, MAIN_STEP):
+    if not down or not gaps_read_as_loop(service, down, MAIN_STEP):
         return []
     return list(steady_cases(service, down, SCRAPE_STEP))

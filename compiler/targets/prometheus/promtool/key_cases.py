@@ -220,7 +220,7 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
     # a service that scales to zero (`missing: ignore`) is idle with no target at all, not down
     idle = tuple(_check(rules, at, lambda r: 0.0 if _absent_is_down(r) else None) for at in times)
     yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), idle)
-    if not gaps_read_as_loop(rules, step):  # else in the scrapes file (down_steady_cases.py)
+    if not gaps_read_as_loop(service, rules, step):  # else in the scrapes file (down_steady_cases.py)
         yield from steady_cases(service, rules, step)
 
 

@@ -48,11 +48,12 @@ class Timeline:
         self.sums = [_prefix(s, lambda t: int(t == "1")) for s in series]
         self.counts = [_prefix(s, lambda t: int(t in ("0", "1"))) for s in series]
 
-    def fires(self, rule: Rule, whole: bool, absent_is_down: bool) -> list[bool]:
+    def fires(self, rule: Rule, whole: bool, absent_is_down: bool, loop_hold: int) -> list[bool]:
         """Whether `rule` fires at each minute. `whole`: the service's own condition (else a group's branch: its
         targets all 0, or mostly down while the group reports); `absent_is_down`: no series at all is down (and
-        the churn branch is read)."""
-        holds = [self.down(m, rule.for_seconds, whole, absent_is_down) for m in range(self.minutes + 1)]
+        the churn branch is read); `loop_hold`: the hold its crash-loop windows are twice of (its `for`, but a
+        page held behind its relay's reads its written hold, a minute shorter: model/relays.py)."""
+        holds = [self.down(m, loop_hold, whole, absent_is_down) for m in range(self.minutes + 1)]
         return fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
 
     def down(self, minute: int, hold: int, whole: bool, absent_is_down: bool) -> bool:
