@@ -4,7 +4,9 @@ range (each tier's `for` from 0s to 1h, burn pairs' `for` and `keep_firing_for`,
 thresholds at bucket edges, `targets: false`, `targets_via`, threshold alerts' holds), compiled with validation.
 Round 49 widened it (from a second seeded source, so each seed still draws beneath what it drew before): freshness
 and raw SLIs, a catalog for an SLO's own period, SLOs grouped by two labels, memory tiers, threshold alerts below
-a line or per instance.
+a line or per instance. Round 50 draws relays over them (tests/drawn_relays.py, a third seeded source): a collector
+of the same or another team with the batch service and another team's service behind it, a Pushgateway relay, odd
+label values, objectives to 99.999%, ingest delays, traffic-anomaly tiers.
 
 obsc must never fail its own generated tests: exit 1 (promtool or amtool rejected a case obsc wrote), 70 or a
 traceback is a bug, and so is an exit 2 whose message names no file. tests/drawn_fleets.py draws whole fleets
