@@ -100,11 +100,16 @@ def test_a_shape_runs_promtool_for_its_first_family_and_the_two_tokens_only(tmp_
     assert record.by_shape == len(NAMES) - 1
 
 
-def test_fewer_families_than_share_from_each_run(tmp_path: Path) -> None:
+def test_fewer_families_than_share_from_are_not_judged_by_their_shape(tmp_path: Path) -> None:
+    """Three families of a shape: no family verdict, but their one test group, the same in all three, is judged
+    by its group's shape (`group_verdicts`: two token runs, not the first family's); two families each run."""
     names = NAMES[: shape_verdicts.SHARE_FROM - 1]
     _fleet(tmp_path, names)
     findings, handed = _validate(tmp_path)
-    assert findings == [] and all(_ran(handed, name) for name in names) and not _ran(handed, "a0-k")
+    assert findings == [] and not any(_ran(handed, name) for name in names) and len(handed) == 2
+    _fleet(tmp_path / "two", names[:2])
+    findings, handed = _validate(tmp_path / "two")
+    assert findings == [] and all(_ran(handed, name) for name in names[:2]) and not _ran(handed, "a0-k")
 
 
 def test_revalidate_all_and_sharing_off_run_every_family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -65,7 +65,7 @@ RENAMED = "focus_renamed"  # tallies: families whose focused files were renamed,
 PROVEN, UNPROVEN = "focus_shapes_proven", "focus_shapes_unproven"
 
 
-def _mark(n: int) -> str:
+def mark(n: int) -> str:
     return f"{_MARK}{n}{_MARK}"
 
 
@@ -82,15 +82,15 @@ class _Template:
     focused: tuple[tuple[str, int, str], ...]  # each focused test: source (marked), group, label
 
     def named(self, values: Sequence[str]) -> _Output:
-        files = tuple(sorted((_fill(path, values), _fill(text, values)) for path, text in self.files))
-        return _Output(files, tuple((_fill(source, values), group, label) for source, group, label in self.focused))
+        files = tuple(sorted((fill(path, values), fill(text, values)) for path, text in self.files))
+        return _Output(files, tuple((fill(source, values), group, label) for source, group, label in self.focused))
 
 
-def _fill(text: str, values: Sequence[str]) -> str:
+def fill(text: str, values: Sequence[str]) -> str:
     """`text` with each mark n replaced by values[n]."""
     for n in range(1, len(values)):
-        text = text.replace(_mark(n), values[n])
-    return text.replace(_mark(0), values[0])
+        text = text.replace(mark(n), values[n])
+    return text.replace(mark(0), values[0])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,14 +110,14 @@ class _Output(_Template):
         return [Focused(f"{prefix}/{source}.{g + 1}", source, g, label) for source, g, label in self.focused]
 
     def marked(self, values: Sequence[str]) -> _Template:
-        def mark(text: str) -> str:
+        def marks(text: str) -> str:
             for n in range(1, len(values)):
-                text = text.replace(f"{values[0]}-{values[n]}", f"{_mark(0)}-{_mark(n)}")
-            return text.replace(values[0], _mark(0))
+                text = text.replace(f"{values[0]}-{values[n]}", f"{mark(0)}-{mark(n)}")
+            return text.replace(values[0], mark(0))
 
         return _Template(
-            tuple((mark(path), mark(text)) for path, text in self.files),
-            tuple((mark(source), group, label) for source, group, label in self.focused),
+            tuple((marks(path), marks(text)) for path, text in self.files),
+            tuple((marks(source), group, label) for source, group, label in self.focused),
         )
 
 
@@ -186,9 +186,9 @@ class FocusShapes:
         template = None if info is None else self._known.get(info.digest)
         if info is None or template is None:
             return None
-        values = _token_values(token, len(info.values))
+        values = token_values(token, len(info.values))
         overlapping = re.compile(f"(?={re.escape(token)})")
-        if any(len(overlapping.findall(_fill(text, values))) != text.count(_mark(0)) for _, text in template.files):
+        if any(len(overlapping.findall(fill(text, values))) != text.count(mark(0)) for _, text in template.files):
             return None
         try:
             return template.named(values).write(out_dir, prefix)
@@ -221,20 +221,22 @@ def _family(workdir: str, tests: tuple[str, ...], rule_files: list[str]) -> _Fam
     texts = _texts(workdir, [*rule_files, *tests])
     if texts is None:
         return None
-    cut, values = _cut(texts, name)
+    marked, values = cut(texts, name)
     digest = hashlib.sha256()
-    for text in cut:
+    for text in marked:
         digest.update(f"{len(text)}:".encode())
         digest.update(text.encode("utf-8", "surrogatepass"))
-    # The cut replaced every place of the name; it can hide one only where the name overlaps itself ("aXa").
+    return _Family(digest.hexdigest(), values, not _QUERY_WORD.search(name) and only_at_cuts(texts, name))
+
+
+def only_at_cuts(texts: Sequence[str], name: str) -> bool:
+    """Whether `cut` of `texts` marks every place of `name`, and no escape could spell it: no text holds a mark
+    already or an escape, and the name overlaps itself nowhere (`cut` would hide one place of "aXa" in "aXaXa")."""
     bordered = any(name[:n] == name[-n:] for n in range(1, len(name)))
     overlapping = re.compile(f"(?={re.escape(name)})")
-    exact = (
-        not _QUERY_WORD.search(name)
-        and not any(_MARK in t or _ESCAPE.search(t) for t in texts)
-        and not (bordered and any(len(overlapping.findall(t)) != t.count(name) for t in texts))
+    return not any(_MARK in t or _ESCAPE.search(t) for t in texts) and not (
+        bordered and any(len(overlapping.findall(t)) != t.count(name) for t in texts)
     )
-    return _Family(digest.hexdigest(), values, exact)
 
 
 def _texts(workdir: str, paths: Sequence[str]) -> list[str] | None:
@@ -245,15 +247,15 @@ def _texts(workdir: str, paths: Sequence[str]) -> list[str] | None:
         return None
 
 
-def _cut(texts: Sequence[str], name: str) -> tuple[list[str], tuple[str, ...]]:
+def cut(texts: Sequence[str], name: str) -> tuple[list[str], tuple[str, ...]]:
     """The texts with the name (mark 0) and the UIDs after it (marks 1.. in order of first appearance) cut
     out; the values: the name, then each UID's hex digits."""
     uids: dict[str, int] = {}
 
     def uid(found: re.Match[str]) -> str:
-        return f"{_mark(0)}-{_mark(uids.setdefault(found.group(1), len(uids) + 1))}"
+        return f"{mark(0)}-{mark(uids.setdefault(found.group(1), len(uids) + 1))}"
 
-    cut = [_UID.sub(uid, text.replace(name, _mark(0))) for text in texts]
+    cut = [_UID.sub(uid, text.replace(name, mark(0))) for text in texts]
     return cut, (name, *uids)
 
 
@@ -273,7 +275,7 @@ def _read_back(out_dir: str, prefix: str, focused: list[Focused]) -> _Output | N
     return _Output(tuple(sorted(files)), tuple((f.source, f.group, f.label) for f in focused))
 
 
-def _token_values(token: str, count: int) -> tuple[str, ...]:
+def token_values(token: str, count: int) -> tuple[str, ...]:
     return (token, *(hashlib.sha256(f"{token}/{n}".encode()).hexdigest()[:10] for n in range(1, count)))
 
 
@@ -293,15 +295,15 @@ def _proof(
     texts = _texts(workdir, [*rule_files, *tests])
     if real is None or texts is None:
         return None
-    count, cut = len(texts) // 2, _cut(texts, info.values[0])[0]
+    count, marked = len(texts) // 2, cut(texts, info.values[0])[0]
     outputs = []
     with tempfile.TemporaryDirectory(prefix="obsc-focus-shape-") as tmp:
         for n, token in enumerate((shapes.FIRST_TOKEN, shapes.SECOND_TOKEN)):
-            values = _token_values(token, len(info.values))
-            if any(token in text for text in cut):
+            values = token_values(token, len(info.values))
+            if any(token in text for text in marked):
                 return None  # a token the files hold already: its places would not be the cuts
-            paths = [_fill(path, values) for path in cut[:count]]
-            sources = [_fill(text, values) for text in cut[count:]]
+            paths = [fill(path, values) for path in marked[:count]]
+            sources = [fill(text, values) for text in marked[count:]]
             if n == 0 and not all(_fits(text, token) for text in sources):
                 return None
             for path, text in zip(paths, sources, strict=True):

@@ -27,6 +27,7 @@ from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
 from compiler.toolcheck import _run, focus_runs, focus_shapes, promtool_focus, shape_verdicts, yaml_outline
+from compiler.toolcheck import group_verdicts as by_group
 from compiler.toolcheck.record import TEST, Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
@@ -107,6 +108,9 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
         runner = _Runner(promtool, layout, loads, focus_dir, shapes=shapes)
         judged = shape_verdicts.judge(shapes, focused, loads, layout.workdir, focus_dir, runner.run_focused)
         record.judged_by_shape(judged.by_shape)
+        left = [f for f in focused if f not in judged.families]  # their groups, judged by shape or focused ahead
+        runner.ahead = by_group.focus_ahead(shapes.focus, left, loads, layout.workdir, focus_dir, runner.run_focused)
+        record.judged_by_shape(runner.ahead.by_shape)
         tested = [
             _Part(("test", "rules"), (tuple(f),), focus=key[0] != "")
             for key, f in families.items()
@@ -144,20 +148,21 @@ class _Runner:
     ways: int = 1  # promtool processes a part's focused groups are split over (_spread)
     slots: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(_jobs()))
     shapes: focus_shapes.FocusShapes = field(default_factory=lambda: focus_shapes.FocusShapes("", (), {}))
+    ahead: by_group.Ahead = field(default_factory=by_group.Ahead)  # families focused and judged ahead
 
     def __call__(self, part: _Part, name: str) -> list[str]:
         """Run one process's part (and a second for the files of a focused part that must run whole); its
         findings. `name`: unique among the parts, for the focused files written."""
         whole = [] if part.focus else part.files
         focused: list[promtool_focus.Focused] = []
-        prefixes = [f"{name}-{n}" for n in range(len(part.units))] if part.focus else []
-        for prefix, family in zip(prefixes, part.units, strict=False):
-            rule_files = self.loads[family[0]] or []
-            got = self.shapes.focus(self.layout.workdir, family, rule_files, self.focus_dir, prefix)
-            if got is None:
-                whole.extend(family)
-            else:
-                focused.extend(got)
+        units = part.units if part.focus else ()
+        prefixes = [self.ahead.prefixes.get(family, f"{name}-{n}") for n, family in enumerate(units)]
+        for prefix, family in zip(prefixes, units, strict=True):
+            got = self.ahead.to_run.get(family)
+            if family not in self.ahead.prefixes:
+                rule_files = self.loads[family[0]] or []
+                got = self.shapes.focus(self.layout.workdir, family, rule_files, self.focus_dir, prefix)
+            whole.extend(family) if got is None else focused.extend(got)
         findings: list[str] = []
         # The threads share these: each test file is in one part only, and a dict or list update is atomic.
         for f in focused:

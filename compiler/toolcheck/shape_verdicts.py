@@ -71,7 +71,7 @@ _PLAIN_ACTION = re.compile(
 )
 _WITH_QUERY = re.compile(r"with\s+query\s+`([^`]*)`")
 # Names a YAML reader may take for a boolean, null or a number where the tokens stay strings.
-_YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"})
 JUDGING_THREADS = 8  # shapes judged at once: each waits on its promtools (OBSC_JOBS of them run at a time)
 Run = Callable[[list[Focused]], list[str]]  # promtool on focused test files: its findings (none: all passed)
 
@@ -114,7 +114,7 @@ class _Reads:
 def bounds(workdir: str, files: Sequence[str], name: str) -> str | None:
     """Why the verdict of the family's files (paths under `workdir`) could depend on its name `name`; None when
     it cannot (see the module)."""
-    if name in _YAML_WORDS:
+    if name in YAML_WORDS:
         return f"a name YAML reads as a word ({name})"
     reads = _Reads(name, {}, set(), set())
     for path in files:
@@ -201,7 +201,7 @@ def judge(
     by_digest: dict[str, list[tuple[str, ...]]] = {}
     for family in families:
         shape = shapes_.shape_of(family)
-        if shape is not None and shape[1] not in _YAML_WORDS:  # `bounds` reads the first family's name only
+        if shape is not None and shape[1] not in YAML_WORDS:  # `bounds` reads the first family's name only
             by_digest.setdefault(shape[0], []).append(family)
     judged = [members for members in by_digest.values() if len(members) >= SHARE_FROM]
     if not judged:
