@@ -94,7 +94,7 @@ def focus_ahead(
             if group is not None and digest is not None:
                 by_digest.setdefault(digest, []).append(group)
     shared = [members for members in by_digest.values() if len(members) >= SHARE_FROM]
-    passed = _judge(shared, focus_dir, run)
+    passed, runs = _judge(shared, focus_dir, run)
     judged = {(m.family, m.focused) for members, ok in zip(shared, passed, strict=True) if ok for m in members}
     for family, got in ahead.to_run.items():
         ahead.to_run[family] = [f for f in got if (family, f) not in judged]
@@ -103,7 +103,7 @@ def focus_ahead(
     ahead.judged = len(judged)
     if judged:
         log.info("promtool: %d test group(s) passed by the verdict of their group's shape (%d shape(s), %d runs)",
-                 len(judged), sum(passed), 2 * len(shared))  # fmt: skip
+                 len(judged), sum(passed), runs)  # fmt: skip
     return ahead
 
 
@@ -148,8 +148,9 @@ def _digest(focus_dir: str, prefix: str, group: _Group) -> str | None:
     return digest.hexdigest()
 
 
-def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> list[bool]:
-    """Whether each shape's two token runs passed (a shape out of bounds, or with a token off its cuts, did not)."""
+def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> tuple[list[bool], int]:
+    """Whether each shape's two token runs passed (a shape out of bounds, or with a token off its cuts, did not),
+    and how many token files ran."""
     written: list[tuple[int, list[Focused]]] = []
     out = os.path.join(focus_dir, f"{PREFIX}-shape")
     for index, members in enumerate(shared):
@@ -164,7 +165,7 @@ def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> list[boo
             written.append((index, [t for t in tokens if t is not None]))
     verdicts = [False] * len(shared)
     if not written:
-        return verdicts
+        return verdicts, 0
     jobs = max(1, min(len(written), workers.available_cpus()))
     batches = [written[n::jobs] for n in range(jobs)]
     for batch, findings in zip(batches, workers.map_threads(_run_batch(run), batches, jobs), strict=True):
@@ -174,7 +175,7 @@ def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> list[boo
             for index, _ in batch:  # a finding no file explains: nothing in this run passes by it
                 verdicts[index] = False
     shutil.rmtree(out, ignore_errors=True)
-    return verdicts
+    return verdicts, 2 * len(written)
 
 
 _TOKENS = (shapes.FIRST_TOKEN, shapes.SECOND_TOKEN)
