@@ -39,6 +39,9 @@ from compiler.toolcheck.promtool_focus import Focused
 
 log = logging.getLogger("obsc")
 SHARE_FROM = 3  # groups of a shape: two runs judge it, so fewer would run promtool more, not less
+# Shapes a promtool process judges (two one-group files each): about the groups of 7 rich services, so that
+# OBSC_TOOL_TIMEOUT bounds a few services' work, as promtool.FILES_PER_CALL does for the families' runs.
+SHAPES_PER_CALL = 200
 PREFIX = "ahead"  # focus_dir/PREFIX-N: family N's focused groups; PREFIX-shape: the tokens' files
 _RULE_FILES = re.compile(r"\Arule_files:\n((?:- .*\n)+)")  # as the focus writes a group's rule files
 Run = Callable[[list[Focused]], list[str]]  # promtool on focused test files: its findings (none: all passed)
@@ -166,9 +169,10 @@ def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> tuple[li
     verdicts = [False] * len(shared)
     if not written:
         return verdicts, 0
-    jobs = max(1, min(len(written), workers.available_cpus()))
-    batches = [written[n::jobs] for n in range(jobs)]
-    for batch, findings in zip(batches, workers.map_threads(_run_batch(run), batches, jobs), strict=True):
+    count = max(workers.available_cpus(), -(-len(written) // SHAPES_PER_CALL))
+    batches = [batch for batch in (written[n::count] for n in range(count)) if batch]
+    done = workers.map_threads(_run_batch(run), batches, min(len(batches), workers.available_cpus()))
+    for batch, findings in zip(batches, done, strict=True):
         for index, focused in batch:
             verdicts[index] = not any(line.startswith(_shown(f) + ": ") for f in focused for line in findings)
         if any(not any(line.startswith(_shown(f) + ": ") for _, fs in batch for f in fs) for line in findings):
