@@ -9,13 +9,14 @@ same in every service; Warm's threshold is the service's own, so every family is
 from __future__ import annotations
 
 import logging
+import random
 from pathlib import Path
 
 import pytest
 
 from compiler.api import CompileOptions, compile_specs
 from compiler.output import writer
-from compiler.toolcheck import group_verdicts, promtool
+from compiler.toolcheck import group_verdicts, promtool, shape_verdicts
 from compiler.toolcheck.promtool_focus import Focused
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
@@ -157,3 +158,16 @@ def test_the_distinct_bench_fleets_groups_are_judged_by_their_shapes(
     judged = int(said[0].split("promtool: ", 1)[1].split(" ", 1)[0])
     ran = [path for path in handed if "/svc-" in path]
     assert judged >= 30 * group_verdicts.SHARE_FROM and len(ran) < judged, (said, len(ran))
+
+
+def test_the_matcher_read_backwards_finds_what_the_regex_search_found() -> None:
+    """`shape_verdicts.matcher_before` stands in for `_MATCHER.search(text, 0, end)` (quadratic over a long
+    expression): the same label and operator on 20,000 drawn strings (seed 50) and the hand-picked edges."""
+    rng = random.Random(50)
+    alphabet = 'ab9_ =~!"\t\n{},x'
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(20_000)]
+    texts += ['job="', "job =~ ", "9ab!=", "a==", "=", "!=", "x!~\n", "_=", "99=", "a=\u00a0", "a b="]
+    for text in texts:
+        found = shape_verdicts._MATCHER.search(text, 0, len(text))
+        expected = (found.group(1), found.group(2)) if found else None
+        assert shape_verdicts.matcher_before(text, len(text)) == expected, repr(text)
