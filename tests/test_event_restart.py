@@ -69,3 +69,19 @@ def test_a_second_outage_after_the_first_pages_again_as_soon(tmp_path: Path) -> 
     # the line from its first minute (3 failures against 0.003 at the 1h/5m pair's line): it pages at the minute
     # it paged before round 49, after its `for: 2m`.
     assert _pages(tmp_path, [3] * 300, dict.fromkeys(range(250, 255), 3)) == [(62, 193), (252, 299)]
+
+
+def test_two_stray_failures_in_one_short_window_after_an_outage_page_no_more(tmp_path: Path) -> None:
+    # Two failed requests 15 minutes apart, 2h10 after the outage began: the 30m window (90 requests) holds 2,
+    # less one (1) over the 0.063 a burn at the 6h/30m line shows there, with the 6h window and the guard still
+    # holding the outage: before round 50 they paged again 280-329 (round 49's "two failures in one short
+    # window"). After a page the short window must hold the floor (min_bad_events 3) of its own.
+    assert _pages(tmp_path, [3] * 330, {250: 1, 265: 1}) == [(62, 193)]
+
+
+def test_the_floor_in_one_short_window_after_an_outage_pages_again(tmp_path: Path) -> None:
+    # Three failed requests within 5 minutes meet the floor the spec sets on their own: the fast pair starts on
+    # them (their less one, 2, over the 0.003 its line shows among the 5m window's 15 requests), as before.
+    paged = _pages(tmp_path, [3] * 330, {250: 1, 252: 1, 254: 1})
+    assert paged[0] == (62, 193)
+    assert len(paged) == 2 and 254 <= paged[1][0] <= 258

@@ -58,3 +58,11 @@ def test_one_bad_slice_after_an_outage_pages_no_more(tmp_path: Path) -> None:
 def test_a_second_outage_after_the_first_pages_again(tmp_path: Path) -> None:
     # A new burn (5 failing minutes, 60 after the outage) shows its bad slices less one over the line: it pages.
     assert _pages(tmp_path, {*OUTAGE, *range(180, 185)}, 230) == [(64, 151), (184, 229)]
+
+
+def test_two_bad_slices_in_one_short_window_after_an_outage_page_no_more(tmp_path: Path) -> None:
+    # Two bad probe minutes 10 apart, 40 minutes after the outage: the 30m window's bad slices less one (1) are
+    # over the 0.02 its 6h/30m line shows among 31 slices, with the 6h window and the guard holding the outage:
+    # before round 50 they paged again 185-202 (round 48's "two bad slices"). After a page the short window must hold
+    # the floor (min_bad_events 3) of its own.
+    assert _pages(tmp_path, {*OUTAGE, 160, 170}, 230) == [(64, 151)]
