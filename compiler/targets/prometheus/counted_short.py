@@ -247,11 +247,11 @@ def started_by_counted_short(
         return holds
     over = f"{short} > {threshold}"
     on = held.removeprefix("and ").partition(") ")[0] + ")"  # `on (service, slo)`: the hold's labels
-    floor = decimal_text(count_floor(slo.min_bad_events))
+    floor = decimal_text(count_floor(restart_floor(slo.min_bad_events)))
     if slo.sli.kind in SLICE_KINDS:
         bad, slices = (f"{name(window.short)}{selector}" for name in (names.sli_bad_slices, names.sli_slices))
         again = f"{bad} - {LESS_ONE} > {slices} * {threshold}"
-        if refloored(slo):  # after a page, the new burn's own bad slices meet the floor (round 50)
+        if restart_floor(slo.min_bad_events):  # after a page, the new burn's own bad slices meet the floor (round 50)
             again += f" and {bad} >= {floor}"
         first = f"{short} unless {on} {paged}"  # no page of the SLO fired within the long window
         start = f"  ({over} and ({again} or {first}) or {over} {held})"
@@ -261,25 +261,27 @@ def started_by_counted_short(
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
     lone = f"{shown} <= {decimal_text(LONE_FAILURE)}"
-    if refloored(slo):  # after a page: failures less one over the line, and the floor of its own (round 50)
-        start = f"  ({over} and (({failed} - {LESS_ONE} > {shown} or {lone}) unless {on} ({paged} unless {on} "
-        start += f"{failed} >= {floor})) or {over} {held})"
+    if restart_floor(slo.min_bad_events):  # after a page: less one over the line, and the floor of its own (round 50)
+        again = f"({failed} < {floor} and {on} {paged})"  # a page fired and the short window is under the floor
+        start = f"  ({over} and (({failed} - {LESS_ONE} > {shown} or {lone}) unless {again}) or {over} {held})"
     else:  # after a page: failures less one over the line (a first page only may start on one, round 49)
         start = f"  ({over} and ({failed} - {LESS_ONE} > {shown} or {lone} unless {on} {paged}) or {over} {held})"
     return [start if line == f"  {over}" else line for line in holds]
 
 
-def refloored(slo: Slo) -> bool:
-    """Whether a page pair, once a page of its SLO fired within its long window (`paged_within`), starts again
-    only when its short window holds the SLO's min_bad_events failures (bad slices) of its own. After a page the
+def restart_floor(min_bad_events: int) -> int:
+    """The failures (bad slices) a page pair's short window must hold of its own to start once a page of its SLO
+    fired within its long window (`paged_within`): the SLO's `min_bad_events`, or 0 (none asked). After a page the
     long window and the guard still hold the outage, so the guard no longer tells a burn from a stray: at 0.2
     req/s (99.9%/7d, floor 3) two failures 21 minutes apart, two hours after an outage, paged 224-249 (their
     less one, 1, over the 0.5 a burn at the 6h/30m line shows among the 30m window's 360 requests); two bad
     slices in 30m did the same for a probe (rounds 48, 49). A fresh SLO's guard asks the long window for the
     floor; after a page the short window, the new burn's, must hold it. A busy pair is unchanged: where a burn at
     the line shows floor - 1 failures, its failures less one over that already hold the floor. At 2 or less the
-    less-one is the floor already (its failures less one over nothing: 2), so the text stays round 49's."""
-    return slo.min_bad_events > 2
+    less-one is the floor already (its failures less one over nothing: 2), so the text stays round 49's.
+    The floor is compared in the short window's own series (`F < floor and on (service, slo) paged`), not joined
+    `on (service, slo)` to it: generated lanes share a rule, and one lane's count would have let every lane start."""
+    return min_bad_events if min_bad_events > 2 else 0
 
 
 def paged_within(alert: str, own: Mapping[str, str], window: BurnWindow) -> str:

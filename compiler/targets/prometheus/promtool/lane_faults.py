@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from compiler.model.burnrate import count_floor
 from compiler.model.units import decimal_text
+from compiler.targets.prometheus.promtool.pair_start import starts
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     _State,
@@ -31,7 +32,6 @@ from compiler.targets.prometheus.promtool.slo_state import (
     shows_failure,
     shows_room,
     shows_slices,
-    starts,
 )
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
@@ -61,6 +61,7 @@ class Burn(NamedTuple):
     started: bool = False  # an event-count page pair: starts without its newest failure (counted_short.start_counted)
     kept: bool = False  # an event-count ticket pair: its short window ends it with room for one more failure
     pages: frozenset[str] = frozenset()  # the page pairs whose firing a page pair's start reads
+    floor: int = 0  # a page pair's failures (bad slices) of its own to start after a page (counted_short)
 
     def paged(self, state: _State) -> bool:
         """Whether the state feeds a page of the SLO fired (its own, or a held page pair's firing ALERTS)."""
@@ -70,7 +71,7 @@ class Burn(NamedTuple):
         """slo_state.starts of the pair's short window (`paged`: as another lane's page is read, joined
         `unless on (service, slo)`; the state's own by default)."""
         paged = self.paged(state) if paged is None else paged
-        return starts(state, self.short_seconds, self.line, self.sliced, paged)
+        return starts(state, self.short_seconds, self.line, self.sliced, paged, self.floor)
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""

@@ -20,7 +20,7 @@ from compiler.model.burnrate import (
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo, Tier
 from compiler.model.units import decimal_text
-from compiler.targets.prometheus.counted_short import slice_gate
+from compiler.targets.prometheus.counted_short import restart_floor, slice_gate
 from compiler.targets.prometheus.promtool.slice_counts import counted
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
@@ -108,7 +108,8 @@ def alert_value(alert: AlertKind, lines: Lines, state: _State) -> float | None:
         gate = dict(zip(lines.burn, lines.gates, strict=False)).get(w.name, 2.0)
         burst = dict(zip(lines.burn, lines.bursts, strict=False)).get(w.name)
         steps = recovery_windows(lines.recorded, w)
-        holds = short_holds(state, w, threshold, steps, lines.thin, lines.sliced, gate, burst, lines.pages)
+        floor = restart_floor(lines.min_bad_events)
+        holds = short_holds(state, w, threshold, steps, lines.thin, lines.sliced, gate, burst, lines.pages, floor)
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         guarded = float(state.bad_slices(w.long_seconds)) if lines.sliced else bad_long * w.long_seconds

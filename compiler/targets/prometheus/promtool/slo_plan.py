@@ -34,6 +34,7 @@ from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import (
     kept_within_one,
+    restart_floor,
     short_counted,
     slice_gate,
     slice_windows,
@@ -377,6 +378,7 @@ def plan(shape: Shape) -> Plan:
             (shape.thin or shape.slices) and short_counted(r.window) and start_counted(r.window),
             shape.thin and short_counted(r.window) and kept_within_one(r.window),
             shape.pages,
+            restart_floor(lines.min_bad_events),
         )
         for r in shape.rules
         if r.window is not None

@@ -22,8 +22,6 @@ from compiler.model.types import BurnWindow, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.alerts_reads import owned_by
 from compiler.targets.prometheus.counted_short import (
-    LESS_ONE,
-    LONE_FAILURE,
     ONE_SHOWN,
     SLICE_GATE,
     kept_within_one,
@@ -33,6 +31,7 @@ from compiler.targets.prometheus.counted_short import (
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside, history_start, seen_since
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.pair_start import starts
 from compiler.targets.prometheus.promtool.peak_gate import dense_peak, rule_floor
 from compiler.targets.prometheus.promtool.series import constant, fed
 from compiler.targets.prometheus.promtool.slice_counts import counted, sliced_windows
@@ -126,8 +125,10 @@ def short_holds(
     gate: float = float(SLICE_GATE),
     burst: Burst = None,
     pages: frozenset[str] = frozenset(),
+    floor: int = 0,
 ) -> bool:
-    """The pair's short window is over the line (a page pair: `starts`, `pages` the pairs whose firing it reads), or
+    """The pair's short window is over the line (a page pair: `starts`, `pages` the pairs whose firing it reads,
+    `floor` what it holds of its own after a page: counted_short.restart_floor), or
     has no ratio (no events: no sign of recovery), or with `thin`
     (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few slices to
     show `gate` bad ones at the highest ratio of the windows above it, and the newest events say the burn goes
@@ -136,7 +137,7 @@ def short_holds(
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         started = (thin or sliced) and short_counted(w) and start_counted(w)  # a page pair's (counted_short.py)
         paged = state.paged or bool(state.held & pages)
-        return not started or state.holding(w) or starts(state, w.short_seconds, threshold, sliced, paged)
+        return not started or state.holding(w) or starts(state, w.short_seconds, threshold, sliced, paged, floor)
     reads = (*steps, w.long_seconds)
     kept = thin and kept_within_one(w)  # a ticket pair's: one failure more than it holds
     if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept) or not state.holding(
@@ -171,26 +172,7 @@ def ends(
     return state.fed(seconds) and (not thin or shown(state, seconds, line) or event_burst_over(state, seconds, burst))
 
 
-_LONE_FAILURE = float(LONE_FAILURE)
-_LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
 _ONE_SHOWN = float(ONE_SHOWN)
-
-
-def starts(state: _State, seconds: int, line: float, sliced: bool = False, paged: bool = False) -> bool:
-    """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
-    line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
-    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted), on one
-    failure only unless `paged` (a page of its SLO fired within its long window). A time-slice one (`sliced`) starts
-    over the line unless `paged`, then only while its bad slices less one stay over it."""
-    if sliced:
-        over = state.ratio(seconds) > line
-        bad, slices = (
-            float(decimal_text(n.normalize())) for n in (state.bad_slices(seconds), slice_count(state, seconds))
-        )
-        return over and (not paged or bad - _LESS_ONE > slices * line)
-    total, _, bad, ratio = state.window(seconds)
-    shown = float(decimal_text(total)) * seconds * line
-    return ratio > line and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and not paged))
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:

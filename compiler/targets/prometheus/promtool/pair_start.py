@@ -1,0 +1,38 @@
+"""A page pair's start on few failures (bad slices), as Prometheus computes it (counted_short.started_by_counted_short):
+the oracle's reading of it, for slo_state.short_holds and the lane judge (lane_faults.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from compiler.model.units import decimal_text
+from compiler.targets.prometheus.counted_short import LESS_ONE, LONE_FAILURE
+from compiler.targets.prometheus.promtool.peak_gate import rule_floor
+
+if TYPE_CHECKING:
+    from compiler.targets.prometheus.promtool.slo_state import _State
+
+_LONE_FAILURE = float(LONE_FAILURE)
+_LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
+
+
+def starts(state: _State, seconds: int, line: float, sliced: bool = False, paged: bool = False, floor: int = 0) -> bool:
+    """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
+    line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
+    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted), on one
+    failure only unless `paged` (a page of its SLO fired within its long window). A time-slice one (`sliced`) starts
+    over the line unless `paged`, then only while its bad slices less one stay over it. Once `paged`, either also
+    needs `floor` failures (bad slices) of its own in the window (counted_short.restart_floor; 0: none asked)."""
+    if sliced:
+        over = state.ratio(seconds) > line
+        bad, slices = (
+            float(decimal_text(n.normalize())) for n in (state.bad_slices(seconds), state.total_of(seconds) * seconds)
+        )
+        return over and (not paged or (bad - _LESS_ONE > slices * line and bad >= rule_floor(floor)))
+    total, _, bad, ratio = state.window(seconds)
+    shown, under = float(decimal_text(total)) * seconds * line, paged and bad * seconds < rule_floor(floor)
+    return (
+        ratio > line
+        and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and bool(floor or not paged)))
+        and not under
+    )
