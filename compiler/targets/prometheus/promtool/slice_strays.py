@@ -24,7 +24,7 @@ _SLICE_STRAYS = (
 
 
 def slice_stray_states(
-    where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...]
+    where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...], floor: int = 0
 ) -> list[tuple[str, _State, bool]]:
     """(title, state, whether the pair fires) of a time-slice page pair whose long window is at 1.25x the `line` and
     whose short window holds few bad slices (counted_short.started_by_counted_short): over the line on one bad slice
@@ -34,9 +34,13 @@ def slice_stray_states(
     `1.000001` raised by half (the third) or lowered by 40% (the second), its comparison flipped, the plain start
     dropped (the first stays quiet), the hold dropped (the last stops). The first sets the windows of the other
     page pairs (`pages`) healthy: no state packed beside it fires the SLO's page, which its start would read (the
-    others read a page already)."""
+    others read a page already). With a restart `floor` (counted_short.restart_floor) the third, under it, starts
+    nothing after a page, and the floor and a quarter start it: kills the floor's comparison dropped or flipped (the
+    third fires), raised by half (the last stays quiet), lowered by 40% (the third)."""
     out = []
-    for shown, bad, paged, held, fires in _SLICE_STRAYS:
+    rows = [(s, b, p, h, f and (not p or h or b >= floor)) for s, b, p, h, f in _SLICE_STRAYS]
+    rows += [(Decimal(1), floor + Decimal("0.25"), True, False, True)] if floor else []
+    for shown, bad, paged, held, fires in rows:
         ratio = off_ties(line * bad / shown)
         if ratio >= 1:
             continue

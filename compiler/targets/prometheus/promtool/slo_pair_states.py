@@ -378,7 +378,7 @@ _TICKET_STRAYS = (
 
 
 def stray_states(
-    where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...] = ()
+    where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...] = (), floor: int = 0
 ) -> list[tuple[str, _State, bool]]:
     """(title, state, whether the pair fires) of an event-count pair whose long window is at 1.25x the `line` and
     whose short window holds few failures (counted_short.started_by_counted_short): over the line only on its
@@ -389,9 +389,10 @@ def stray_states(
     raised by half or lowered by 40% and its comparison flipped. A ticket pair (not counted_short.start_counted)
     starts on one failure alone: kills a page's start written into a ticket's rule; held, it holds under the line
     while one more failure would put it over, and ends with room for more (`_TICKET_STRAYS`). A lone failure's
-    start sets the windows of the other page pairs (`pages`) healthy: no page fires beside it, which it would read."""
+    start sets the windows of the other page pairs (`pages`) healthy: no page fires beside it, which it would read.
+    With a restart `floor` (counted_short.restart_floor), after a page: `_floored` too."""
     out = []
-    for shown, failed, held, fires, paged in _STRAYS if start_counted(w) else _TICKET_STRAYS:
+    for shown, failed, held, fires, paged in (_STRAYS + _floored(floor, line)) if start_counted(w) else _TICKET_STRAYS:
         if shown >= Decimal("0.5") and line * failed / shown >= 1:  # a high line: the window halfway to 1
             shown = (failed * line * 2 / (line + 1)).quantize(Decimal("0.01"), rounding=ROUND_UP)
         if shown <= LONE_FAILURE and line * failed / shown >= 1:  # a high line: a share of one, the window halfway
@@ -419,6 +420,20 @@ def stray_states(
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))
     return out
+
+
+def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, bool, bool], ...]:
+    """`_STRAYS` rows after a page for a restart `floor`: failures less one over the line, 0.6 under the floor of
+    their own, start nothing; 0.25 over it, start the pair. The window is halfway between the line and its failures
+    less one (a high line: none where no window can be). Kills the floor's comparison dropped or flipped (the first
+    fires), raised by half or joined `on (service, slo)` to the page alone (the second stays quiet), lowered by 40%
+    (the first)."""
+    rows = []
+    for failed, fires in ((floor - Decimal("0.6"), False), (floor + Decimal("0.25"), True)):
+        low, high = line * failed, failed - 1
+        if floor and high - low > Decimal("0.1"):
+            rows.append((((low + high) / 2).quantize(Decimal("0.01")), failed, False, fires, True))
+    return tuple(rows)
 
 
 def _pending_stray(title: str, held: _State, w: BurnWindow) -> tuple[str, _State, bool]:

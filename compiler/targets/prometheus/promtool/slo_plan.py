@@ -266,13 +266,15 @@ def plan(shape: Shape) -> Plan:
             ):  # a dense one
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
             beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
-            for title, state, starts in stray_states(where, w, line, busy, beside):  # a stray starts no page
+            for title, state, starts in stray_states(
+                where, w, line, busy, beside, restart_floor(min_bad)
+            ):  # a stray starts no page
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
                 if starts and not state.paged and not state.held:
                     first_only.add(len(pending) - 1)  # see below (one failure, as one bad slice)
         if shape.slices and short_counted(w) and start_counted(w):  # one bad slice after a page starts nothing
             beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
-            for title, state, starts in slice_stray_states(where, w, line, busy, beside):
+            for title, state, starts in slice_stray_states(where, w, line, busy, beside, restart_floor(min_bad)):
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
                 if starts and not state.paged and not state.held:
                     first_only.add(len(pending) - 1)  # see below
