@@ -61,7 +61,7 @@ class Burn(NamedTuple):
     started: bool = False  # an event-count page pair: starts without its newest failure (counted_short.start_counted)
     kept: bool = False  # an event-count ticket pair: its short window ends it with room for one more failure
     pages: frozenset[str] = frozenset()  # the page pairs whose firing a page pair's start reads
-    floor: int = 0  # a page pair's failures (bad slices) of its own to start after a page (counted_short)
+    floor: float = 0  # a page pair's failures (bad slices) of its own to start after a page (counted_short)
 
     def paged(self, state: _State) -> bool:
         """Whether the state feeds a page of the SLO fired (its own, or a held page pair's firing ALERTS)."""
@@ -152,7 +152,10 @@ class Judge:
             # in it) stops every lane's start on one bad slice or one lone failure; lanes whose start that changes
             # are kept apart from it.
             paged = rule.started and any(rule.paged(lane.state) or self._pages(lane, rule) for lane in lanes)
-            if paged and any(rule.starts(lane.state) != rule.starts(lane.state, True) for lane in lanes):
+            if paged and any(
+                _burning(lane.state, rule) and rule.starts(lane.state) != rule.starts(lane.state, True)
+                for lane in lanes
+            ):
                 return False
             if rule.window in held and any(
                 rule.window not in lane.state.held
@@ -181,6 +184,12 @@ class Judge:
             if any(_together(mine, fault) == expected for fault in caught):
                 return False
         return True
+
+
+def _burning(state: _State, rule: Burn) -> bool:
+    """Whether the pair's long window holds failures: with none it fires under no threshold (nor fault), so its start
+    is never read (a dense burst's 5m under the restart floor beside a clean 1h: counted_short.restart_floor)."""
+    return state.fed(rule.long_seconds) and state.window(rule.long_seconds)[3] > 0
 
 
 def _columns(rule: Burn, needed: float, windows: Sequence[int], state: _State) -> Columns:
@@ -290,6 +299,10 @@ def _variants(
         else:  # the page's `unless` dropped: one failure starts it after a page too
             lone = [rule.starts(s, False) for s in states]
             over.append([s or v for s, v in zip(lone, _both(plain, up), strict=True)])
+        if rule.floor:  # the restart floor raised, lowered, its count dropped (any page stops it), its page dropped
+            floors = [rule._replace(floor=rule.floor * f) for f in (*_FAULTS, 1e9)]
+            faulted = [[r.starts(s) for s in states] for r in floors] + [[rule.starts(s, True) for s in states]]
+            over += [[s or v for s, v in zip(f, _both(plain, up), strict=True)] for f in faulted]
     if rule.steps:
         reads = [*rule.steps, rule.long_seconds]
         branch = newest(reads)

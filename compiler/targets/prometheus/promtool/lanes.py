@@ -86,28 +86,48 @@ def _started(over: str) -> str:
     own), so a lane starts on its own events, the SLO's page joined as a filter; a time-slice one's,
     `(S > L and (B - 1 > C * L or S unless on (...) max_over_time(ALERTS{...}[W])) or S > L and on (...) ...)`, its
     bad slices B and slices C the lane's own, the SLO's page joined as a filter; the hold joined as a filter, like
-    the side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is
+    the side's own (lane_faults keeps a lane that holds apart from one that does not). With a restart floor (round
+    50: counted_short.restart_floor) the event-count one's `(... or T * N * L <= 0.1) unless (E * N < F and on (...)
+    <page fired>)` and the time-slice one's `B - 1 > C * L and B >= F` read the lane's own E or B, the page a
+    filter. Any other text: as it is
     (a ticket pair's start is its plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
     name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
     line, _, rest = rest.partition(" and (")
     first = f"{name} > {line}"
     counted, _, hold = rest.partition(f") or {first} ")
+    counted, floored = _floored(counted)
     start, _, lone = counted.partition(" or ")
     failed, _, shown = start.partition(f" - {LESS_ONE} > ")
     if _is_plain(failed):  # a time-slice pair's bad slices B (`B - 1 > C * L or S unless on (...) <page fired>`)
+        shown, _, floor = shown.partition(" and ")  # `B - 1 > C * L and B >= F`: its own floor (restart_floor)
         slices, _, read = shown.partition(" * ")
         paged = lone.removeprefix(f"{name} unless ")
+        own = not floor or (floor.startswith(f"{failed} >= ") and _is_number(floor.removeprefix(f"{failed} >= ")))
         if _is_plain(name) and _is_plain(slices) and read == line and _PAGED.fullmatch(paged) and _is_held(hold):
-            return first
+            return first if own and not floored else over
         return over
     bad, _, seconds = failed.partition(" * ")
     total, _, read = shown.partition(f" * {seconds} * ")
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
-    number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
-    single = lone.startswith(f"{shown} <= ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
+    if floored:  # `(... or T * N * L <= 0.1) unless (E * N < F and on (...) <page fired>)`: the lane's own E
+        number, _, paged = floored.removeprefix(f"{failed} < ").partition(" and ")
+        single = floored.startswith(f"{failed} < ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
+        single = single and lone.startswith(f"{shown} <= ") and _is_number(lone.removeprefix(f"{shown} <= "))
+    else:
+        number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
+        single = lone.startswith(f"{shown} <= ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
     if plain and read == line and single and _is_held(hold):
         return first
     return over
+
+
+def _floored(counted: str) -> tuple[str, str]:
+    """An event-count start's counted side with a restart floor, `(A or B) unless (E * N < F and on (...) P)`, as
+    (`A or B`, `E * N < F and on (...) P`); any other text as it is, and ""."""
+    if not counted.startswith("(") or not counted.endswith(")"):
+        return counted, ""
+    inner, _, floored = counted[1:-1].partition(") unless (")
+    return (inner, floored) if floored else (counted, "")
 
 
 def _is_number(text: str) -> bool:

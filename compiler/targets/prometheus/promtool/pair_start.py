@@ -16,7 +16,9 @@ _LONE_FAILURE = float(LONE_FAILURE)
 _LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
 
 
-def starts(state: _State, seconds: int, line: float, sliced: bool = False, paged: bool = False, floor: int = 0) -> bool:
+def starts(
+    state: _State, seconds: int, line: float, sliced: bool = False, paged: bool = False, floor: float = 0
+) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
     event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted), on one

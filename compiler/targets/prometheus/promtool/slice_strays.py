@@ -35,11 +35,12 @@ def slice_stray_states(
     dropped (the first stays quiet), the hold dropped (the last stops). The first sets the windows of the other
     page pairs (`pages`) healthy: no state packed beside it fires the SLO's page, which its start would read (the
     others read a page already). With a restart `floor` (counted_short.restart_floor) the third, under it, starts
-    nothing after a page, and the floor and a quarter start it: kills the floor's comparison dropped or flipped (the
-    third fires), raised by half (the last stays quiet), lowered by 40% (the third)."""
+    nothing after a page, and the floor and a quarter among slices for 2 start it: kills the floor's comparison
+    dropped or flipped (the third fires), raised by half (the new one stays quiet), lowered by 40% (the third),
+    and the less-one's `1.000001` raised by half (the new one)."""
     out = []
     rows = [(s, b, p, h, f and (not p or h or b >= floor)) for s, b, p, h, f in _SLICE_STRAYS]
-    rows += [(Decimal(1), floor + Decimal("0.25"), True, False, True)] if floor else []
+    rows += [(Decimal(2), floor + Decimal("0.25"), True, False, True)] if floor else []
     for shown, bad, paged, held, fires in rows:
         ratio = off_ties(line * bad / shown)
         if ratio >= 1:

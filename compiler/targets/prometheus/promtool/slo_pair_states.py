@@ -392,7 +392,7 @@ def stray_states(
     start sets the windows of the other page pairs (`pages`) healthy: no page fires beside it, which it would read.
     With a restart `floor` (counted_short.restart_floor), after a page: `_floored` too."""
     out = []
-    for shown, failed, held, fires, paged in (_STRAYS + _floored(floor, line)) if start_counted(w) else _TICKET_STRAYS:
+    for shown, failed, held, fires, paged in _floored(floor, line) if start_counted(w) else _TICKET_STRAYS:
         if shown >= Decimal("0.5") and line * failed / shown >= 1:  # a high line: the window halfway to 1
             shown = (failed * line * 2 / (line + 1)).quantize(Decimal("0.01"), rounding=ROUND_UP)
         if shown <= LONE_FAILURE and line * failed / shown >= 1:  # a high line: a share of one, the window halfway
@@ -404,7 +404,7 @@ def stray_states(
         state.totals[w.short_seconds] = shows(shown, line, w.short_seconds)
         state.held, state.paged = (frozenset({w.name}) if held else frozenset()), paged
         others = {s for v in pages for s in (v.short_seconds, v.long_seconds)} - {w.short_seconds, w.long_seconds}
-        for other in others if fires and not held else ():  # a start on one failure: no page beside it
+        for other in others if fires and not held and not paged else ():  # a first start: no page beside it
             state.totals[other] = total
         verb = {
             (False, False): "starts nothing",
@@ -423,17 +423,20 @@ def stray_states(
 
 
 def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, bool, bool], ...]:
-    """`_STRAYS` rows after a page for a restart `floor`: failures less one over the line, 0.6 under the floor of
-    their own, start nothing; 0.25 over it, start the pair. The window is halfway between the line and its failures
-    less one (a high line: none where no window can be). Kills the floor's comparison dropped or flipped (the first
-    fires), raised by half or joined `on (service, slo)` to the page alone (the second stays quiet), lowered by 40%
-    (the first)."""
+    """`_STRAYS`, and with a restart `floor` (counted_short.restart_floor) its row after a page in place of one
+    failure's: failures less one over the line, 0.6 under the floor of their own, start nothing (as one failure
+    does); 0.25 over it, they start the pair. The window is halfway between the line and its failures less one (a
+    high line: none where no window can be). Kills the floor's comparison dropped or flipped, lowered by 40% (the
+    first fires), the whole `unless` dropped (the first), raised by half or its count dropped (the second). Where
+    the line is too high for both, one failure's row stays."""
+    if not floor:
+        return _STRAYS
     rows = []
     for failed, fires in ((floor - Decimal("0.6"), False), (floor + Decimal("0.25"), True)):
         low, high = line * failed, failed - 1
-        if floor and high - low > Decimal("0.1"):
+        if high - low > Decimal("0.1"):
             rows.append((((low + high) / 2).quantize(Decimal("0.01")), failed, False, fires, True))
-    return tuple(rows)
+    return tuple(row for row in _STRAYS if not row[4] or len(rows) < 2) + tuple(rows)
 
 
 def _pending_stray(title: str, held: _State, w: BurnWindow) -> tuple[str, _State, bool]:
