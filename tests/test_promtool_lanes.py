@@ -76,11 +76,12 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     5m window beside the pair's: three groups and six steps more. Round 49: each event-count page pair's short
     window over the line on one failure where the line shows 0.08 of one, after a page of its SLO fired within its
     long window (it starts nothing: counted_short.paged_within), a lane no lane starting on one failure may share:
-    three groups and six steps more (41 and 101 before)."""
+    three groups and six steps more (41 and 101 before). Round 50: the restart floor's cases (a quarter over it
+    after a page: starts; 0.6 under it, in place of one failure's: nothing): one group more."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 44
+    assert len(groups) <= 45
     assert sum(_steps(g, 1800) for g in groups) <= 107
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
@@ -115,7 +116,9 @@ def test_an_slos_alert_cases_run_side_by_side_in_lanes(tmp_path: Path) -> None:
         spent = [
             a for c in shared["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetExhausted" for a in c["exp_alerts"]
         ]
-        assert spent and len({a["exp_labels"].get(LANE) for a in spent}) == 1
+        # each lane's once (round 50: the restart floor's after-page lane, whose coarse tier reads twice the budget,
+        # may share the budget's group and spend it too: the oracle and promtool agree)
+        assert spent and len(spent) == len({(a["exp_labels"].get(LANE), a["exp_labels"]["slo"]) for a in spent})
     # the pairs burning at 1.25x stay in groups of their own: beside a busier lane a raised guard would pass
     # (another SLO's lanes may share the group: the burning SLO's own series carry no lane label)
     burning = [(g, p.split(":")[0]) for g in groups for p in g["name"].split("; ") if "both at 1.25x" in p]
