@@ -3,14 +3,22 @@ the oracle's reading of it, for slo_state.short_holds and the lane judge (lane_f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import Protocol
 
 from compiler.model.units import decimal_text
 from compiler.targets.prometheus.counted_short import LESS_ONE, LONE_FAILURE
 from compiler.targets.prometheus.promtool.peak_gate import rule_floor
 
-if TYPE_CHECKING:
-    from compiler.targets.prometheus.promtool.slo_state import _State
+
+class _State(Protocol):
+    """What a start reads of a case's state (slo_state._State), without importing it (slo_state reads `starts`)."""
+
+    def window(self, seconds: int) -> tuple[Decimal, Decimal, float, float]: ...
+    def ratio(self, seconds: int) -> float: ...
+    def bad_slices(self, seconds: int) -> Decimal: ...
+    def total_of(self, seconds: int) -> Decimal: ...
+
 
 _LONE_FAILURE = float(LONE_FAILURE)
 _LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
