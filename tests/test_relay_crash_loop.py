@@ -6,13 +6,17 @@ whose windows were twice their 6m hold (12m), fired from 25m to 50m: the relayed
 whose owner was not. A held page's windows are now twice its written hold, the relay's at equal holds: it can fire
 only where the relay's own condition held a minute longer. 512 loops (down and up 0.5-8m, same or new instance
 per restart): 4 paged a relayed team before, none after.
+
+Round 50: the relay's own page now fires for that loop (ServiceDown's crash-loop branches count a share at half or
+less at any evaluation of the last hold: service_down.py), from 24m to 54m, one page to its owner; the held pages
+still never fire.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_relay_down_one_page import _assert_firing_values, _fleet, _two_teams
+from tests.test_relay_down_one_page import _assert_firing_values, _down, _fleet, _two_teams
 
 
 def _loop(down: int, up: int) -> str:
@@ -23,7 +27,8 @@ def _loop(down: int, up: int) -> str:
     return " ".join(["1"] * 20 + steps[:80] + ["1"] * 81)
 
 
-def test_a_crash_loop_the_relays_page_reads_as_over_pages_no_team_behind_it(tmp_path: Path) -> None:
+def test_a_crash_loop_pages_the_relays_owner_once_and_no_team_behind_it(tmp_path: Path) -> None:
     _, out = _fleet(tmp_path, _two_teams())
-    quiet = {f"{m}m": [] for m in (16, 20, 25, 30, 35, 40, 45, 50, 55)}
-    _assert_firing_values(tmp_path, out, _loop(5, 4), "30s", quiet)
+    relay = [_down("otel-collector", "obs", None)]
+    expected = {f"{m}m": [] for m in (16, 20, 23, 55, 60)} | {f"{m}m": relay for m in (24, 30, 35, 40, 45, 50, 54)}
+    _assert_firing_values(tmp_path, out, _loop(5, 4), "30s", expected)

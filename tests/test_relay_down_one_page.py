@@ -163,13 +163,13 @@ def test_a_relay_down_pages_its_owner_once_and_holds_the_services_behind_it(tmp_
     _, out = _fleet(tmp_path, _two_teams())
     relay = _down("otel-collector", "obs", None)
     held = [_down("cart", "web", RELAY), _down("checkout", "pay", RELAY)]
-    # one Prometheus runs every rule: the held pages read the relay's and never start, nor after it ends at 46m
-    # (their own crash-loop branch, over a window a minute longer, reads the outage until 47m)
-    paging = {f"{m}m": [relay] for m in (15, 25, 40, 45)}
-    _assert_firing(tmp_path, out, {"14m": [], **paging, **{f"{m}m": [] for m in (46, 47, 48, 50, 60)}})
+    # one Prometheus runs every rule: the held pages read the relay's and never start, nor after it ends at 51m
+    # (back at 41m: a stretch of a hold down counts twice the hold after it, service_down.py)
+    paging = {f"{m}m": [relay] for m in (15, 25, 40, 45, 50)}
+    _assert_firing(tmp_path, out, {"14m": [], **paging, **{f"{m}m": [] for m in (51, 52, 53, 55, 60)}})
     # the relay's rules run elsewhere: the held pages fire a minute after the relay's would, carry `relay`, and end
-    # with it (their windows are the relay's: ending at 46m, a minute past it, they paged web and pay uninhibited)
-    _assert_firing(tmp_path, out, {"15m": [], "16m": held, "45m": held, "46m": []}, services=("cart", "checkout"))
+    # with it (their windows are the relay's: ending a minute past it, they paged web and pay uninhibited)
+    _assert_firing(tmp_path, out, {"15m": [], "16m": held, "50m": held, "51m": []}, services=("cart", "checkout"))
     # ... and Alertmanager, hearing all three, pages the relay's owner alone
     assert _notified(tmp_path, out, [relay, *held]) == {"team-obs-critical": {"otel-collector"}}
 

@@ -49,7 +49,7 @@ def test_a_split_service_down_page_names_its_groups_and_queries_them_as_the_rule
 
 def test_the_service_down_page_names_the_crash_loop_branch_with_the_rules_window(tmp_path: Path) -> None:
     page, rule = _page_and_rule(tmp_path, SPEC.replace(", by: [cluster]", ""))
-    assert "avg_over_time(up{" in rule and "[10m])) < 0.500001" in rule  # twice the 5m hold, every scrape
+    assert "avg_over_time(up{" in rule and "[10m]))[5m:1m]) < 0.500001" in rule  # twice the 5m hold, every scrape
     meaning = page.split("## Meaning", 1)[1].split("## Impact", 1)[0]
-    assert "every instance was up at half or fewer of its scrapes in the last 10m" in meaning
+    assert "every instance had been up at half or fewer of its scrapes in the 10m before" in meaning
     assert "per `" not in meaning  # not split: no group note

@@ -15,11 +15,25 @@ scrapes a loop whose period is a multiple of a minute can be up at every minute 
 of the scrape interval would only help where the platform declares it (`slo_alerts.scrape_interval`); each
 target's own samples need no interval. The cost of reading per target: instances whose crash loops interleave
 (each up under half the time, never all down at once) page too, as they should (every instance restarting,
-requests failing at each crash). After a long outage the condition ends up to a hold after recovery (then
-`keep_firing_for`).
+requests failing at each crash).
 
-A crash loop whose every restart is a new instance (a new pod IP or port) is read on the service as a whole
-(`_churned`, round 47): each such instance is up for its whole short life, so no per-target share sees it.
+A crash loop whose every restart is a new instance (a new pod IP or port) is read on the service as a whole (round
+47): each such instance is up for its whole short life, so no per-target share sees it. Its moments are 15s apart
+(CHURN_STEP), a moment with no target is down, and a target before the window keeps the moments before a new
+service's first target from reading as down.
+
+One loop, one page (round 50): the shares were read now, and held for the `for`. A loop whose share of twice the
+hold hovers around a half flipped them at every restart, and each flip restarted the hold: down 2.5m and up 2m for
+40 minutes (`up` 0 55% of the time) never paged (round 49); over a grid of loops (down and up 0.5-10m, promtool)
+SEE_GRID. So each share counts while it was at half or less at some evaluation of the last hold: a loop down half
+the time or more dips there at least once a period (its mean is at most a half), and, its stretches down under the
+hold, its period is under twice the hold; a stretch down a hold or longer keeps a share at half or less for a hold
+after it ends, so the condition holds for twice the hold after it, and a loop of such stretches up less than that
+between them is one page. The costs: a page ends up to twice the hold after the targets return (it ended within a
+hold); a burst of restarts down half of twice the hold pages, up to a hold after it ended (it paged only while it
+lasted a hold). A single restart shorter than the hold, a target up 95% of the time, one target of several, a
+rolling deploy still page nothing. The churn branch's target before the window is now before the whole window:
+a new service's moments before its first target read as down, and held for a hold more, paged.
 
 A group's alert (model/down_groups.py) has the same per-target branch per group (round 28: one cluster's only proxy in a
 crash loop paged nobody while the other clusters reported), kept only while the group has targets now: a group
@@ -39,6 +53,7 @@ HALF_AND_ROUNDING = "0.500001"
 # The churn branch's moments: at scrapes of 15s or more each is read (a subquery step over the scrape interval
 # skipped scrapes, and missed loops in phase with it: round 45); oversampling a 1m scrape costs 4x, no error.
 CHURN_STEP = "15s"
+LOOK_STEP = "1m"  # the evaluations a branch looks back over (the default evaluation interval)
 
 
 def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -> str:
@@ -46,10 +61,15 @@ def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -
     down = f"(sum({up}) or vector(0)) == 0" if absent_is_down else f"sum({up}) == 0"
     if hold_seconds <= 0:
         return down
-    branches = [down, _mostly(up, "", hold_seconds)]
-    if absent_is_down:  # scaled to zero, a time with no target is idle: no churn to read
-        branches.append(_churned(up, hold_seconds))
-    return "\nor on ()\n".join(branches)
+    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
+    look = LOOK_STEP if hold_seconds >= 60 else CHURN_STEP
+    mostly = f"min_over_time(max(avg_over_time({up}[{window}]))[{hold}:{look}]) < {HALF_AND_ROUNDING}"
+    if not absent_is_down:  # scaled to zero, a time with no target is idle: no churn to read
+        return f"{down}\nor on ()\n{mostly}"
+    moments = f"avg_over_time((max({up}) or on () vector(0))[{window}:{CHURN_STEP}])"
+    churned = f"min_over_time({moments}[{hold}:{look}]) < {HALF_AND_ROUNDING}"
+    guard = f"count(last_over_time({up}[{window}] offset {window}))"  # a target before the window
+    return "\n".join([down, "or on ()", mostly, "or on ()", f"({churned}\nand on () {guard})"])
 
 
 def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
@@ -74,28 +94,16 @@ def _mostly(up: str, by: str, hold_seconds: int) -> str:
     return f"max{by}(avg_over_time({up}[{window}])) < {HALF_AND_ROUNDING}"
 
 
-def _churned(up: str, hold_seconds: int) -> str:
-    """The service as a whole, whatever its instances: some target up at more than half of the moments of twice
-    the hold (CHURN_STEP apart; a moment with no target at all is down), once the service had a target a hold ago or
-    earlier (within twice the hold: read over the hold alone, a 1m hold's 1m span fell between two lives of a loop,
-    and the hold restarted). A crash loop whose every restart is a new instance (a new pod IP or port each time) has
-    no target up at under half its own scrapes: each is up for its short life, then gone, and the gaps between
-    them are no samples. Replayed (promtool, 15s scrapes, a new instance every 90s up 30s): the other branches
-    never paged, this one did 11-13 minutes after the loop began. The earlier target keeps a service whose rules
-    came before its first target (the moments before it read as down) from paging a hold after it starts."""
-    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
-    moments = f"avg_over_time((max({up}) or on () vector(0))[{window}:{CHURN_STEP}])"
-    return f"({moments} < {HALF_AND_ROUNDING}\nand on () count(last_over_time({up}[{window}] offset {hold})))"
-
-
 def crash_loop_text(hold_seconds: int, churn: bool = True) -> str:
     """The sentence ServiceDown's description adds for its crash-loop branches (`churn`: absent is down)."""
     if hold_seconds <= 0:
         return ""
-    window = format_duration(2 * hold_seconds)
+    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
     return (
-        f" Or every instance was up at half or fewer of its scrapes in the last {window}"
+        f" Or, at some minute of the last {hold}, every instance was up at half or fewer of its scrapes in the "
+        f"{window} before"
         + (", or the service had an instance up at half or fewer of its moments" if churn else "")
         + " (a crash loop, up for a scrape now and then"
-        + (", or a new instance at each restart)." if churn else ").")
+        + (", or a new instance at each restart)" if churn else ")")
+        + f"; one loop is one page, which ends up to {window} after the instances return."
     )

@@ -21,16 +21,17 @@ def crash_loop(hold_seconds: int, churn: bool = True) -> str:
     `churn`: it reads the service as a whole too (not a service that scales to zero)."""
     if hold_seconds <= 0:
         return ""
-    window = format_duration(2 * hold_seconds)
+    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
     return (
-        f", or while every instance was up at half or fewer of its scrapes in the last {window} "
-        "(a crash loop: up for a scrape now and then)"
+        f", or while, at some minute of the last {hold}, every instance had been up at half or fewer of its scrapes "
+        f"in the {window} before (a crash loop: up for a scrape now and then)"
         + (
             ", or the service had an instance up at half or fewer of the moments of that window (a crash loop whose "
             "every restart is a new instance)"
             if churn
             else ""
         )
+        + f"; one loop is one page, which ends up to {window} after the instances return"
     )
 
 

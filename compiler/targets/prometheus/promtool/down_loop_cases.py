@@ -127,13 +127,14 @@ def churns(service: Service, rule: Rule) -> bool:
 
 
 def _churning(down: list[Rule], service: Service, hold: int) -> Case:
-    """A crash loop whose every restart is a new instance (service_down._churned), in two stretches of twice the
+    """A crash loop whose every restart is a new instance (service_down.py's moments), in two stretches of twice the
     hold and 10m: each instance up for two minutes of three, then gone (quiet at the stretch's end: the line
     raised by half, 0.75, fires), then for one minute of three (fires at the end: the line lowered by 40%, 0.3,
     reads a third up as up). Each instance is up for its whole life, so no per-target share sees either. A tier
     without a hold has no churn branch: its plain condition (no instance now) fires at each gap between two lives,
     and keeps firing past the next (a `for: 0s` page beside a held ticket was expected quiet: exit 1, round 48):
-    every tier is replayed (loop_replay.py)."""
+    every tier is replayed (loop_replay.py). Quiet a hold and a minute in too: the moments before the first target
+    read as down, and without a target before the window the branch fired there (a new service paged)."""
     stretch = 2 * hold // STEP + 10
     minutes = 2 * stretch
     series: list[InputSeries] = []
@@ -148,9 +149,9 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
         series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
         start += 3
     name = down[0].alert
-    quiet, fired = (expect(service, down, tuple(series), at) for at in (stretch, minutes))
+    checks = tuple(expect(service, down, tuple(series), at) for at in (hold // STEP + 1, stretch, minutes))
     title = f"{name}: a new instance at each restart, up two minutes in three; then one in three (a crash loop)"
-    return Case(title, STEP, tuple(series), (quiet, fired))
+    return Case(title, STEP, tuple(series), checks)
 
 
 def expect(

@@ -56,6 +56,29 @@ class Timeline:
         holds = [self.down(m, loop_hold, whole, absent_is_down) for m in range(self.minutes + 1)]
         return fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
 
+    def lately(self, at: int, hold: int, absent_is_down: bool) -> bool:
+        """The whole service's crash-loop branches at `at` seconds: every target's share (or, absent as down and a
+        target before the window, the service's moments) at half or less at some evaluation of the last hold."""
+        window, look = 2 * hold, STEP if hold >= STEP else MOMENT
+        points = range(-(-(at - hold) // look) * look, at + 1, look)
+        for point in points:
+            shares = [s for s in (self._share(i, point - window, point) for i in self.indices) if s is not None]
+            if shares and max(shares) < HALF:
+                return True
+        if not absent_is_down or all(self._share(i, at - 2 * window, at - window) is None for i in self.indices):
+            return False
+        return any(self._moment_share(point, window) < HALF for point in points)
+
+    @property
+    def indices(self) -> range:
+        return range(len(self.values))
+
+    def _moment_share(self, at: int, window: int) -> Fraction:
+        """The service's up share of the moments in [at - window, at], a moment with no target read as 0."""
+        first, last = -(-(at - window) // MOMENT), at // MOMENT
+        up = self.moments[max(last + 1, 0)] - self.moments[max(first, 0)]
+        return Fraction(up, last - first + 1)
+
     def down(self, minute: int, hold: int, whole: bool, absent_is_down: bool) -> bool:
         at = minute * STEP
         now = [v[minute * (STEP // MOMENT)] for v in self.values]
@@ -63,16 +86,10 @@ class Timeline:
         plain = sum(present) == 0 if present else whole and absent_is_down
         if plain or hold <= 0:
             return plain
-        window = 2 * hold
-        shares = [s for s in (self._share(i, at - window, at) for i in range(len(self.values))) if s is not None]
-        if shares and max(shares) < HALF and (whole or present):
-            return True
-        if not (whole and absent_is_down):
-            return False
-        first, last = -(-(at - window) // MOMENT), at // MOMENT  # moments before 0 read 0 (no target)
-        up = self.moments[last + 1] - self.moments[max(first, 0)]
-        guard = any(self._share(i, at - hold - window, at - hold) is not None for i in range(len(self.values)))
-        return guard and Fraction(up, last - first + 1) < HALF
+        if whole:
+            return self.lately(at, hold, absent_is_down)
+        shares = [s for s in (self._share(i, at - 2 * hold, at) for i in self.indices) if s is not None]
+        return bool(shares and max(shares) < HALF and present)
 
     def _share(self, index: int, start: int, end: int) -> Fraction | None:
         """The mean of a series' samples in [start, end] seconds (None: no sample there)."""
