@@ -129,8 +129,9 @@ def churns(service: Service, rule: Rule) -> bool:
 def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     """A crash loop whose every restart is a new instance (service_down.py's moments), in two stretches of twice the
     hold and 10m: each instance up for two minutes of three, then gone (quiet at the stretch's end: the line
-    raised by half, 0.75, fires), then for one minute of three (fires at the end: the line lowered by 40%, 0.3,
-    reads a third up as up). Each instance is up for its whole life, so no per-target share sees either. A tier
+    raised by half, 0.75, fires), then for two minutes of five (fires at the end: the line lowered by 40%, 0.3,
+    reads it as up; a third up, read at the lowest of the last hold's minutes, dipped under 0.3: round 50). Each
+    instance is up for its whole life, so no per-target share sees either. A tier
     without a hold has no churn branch: its plain condition (no instance now) fires at each gap between two lives,
     and keeps firing past the next (a `for: 0s` page beside a held ticket was expected quiet: exit 1, round 48):
     every tier is replayed (loop_replay.py). Quiet a hold and a minute in too: the moments before the first target
@@ -140,17 +141,17 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     series: list[InputSeries] = []
     start = 0
     while start <= minutes:
-        life = 2 if start < stretch else 1
+        life, period = (2, 3) if start < stretch else (2, 5)
         values = ["_"] * (minutes + 1)
         for m in range(start, min(start + life, minutes + 1)):
             values[m] = "1"
         if start + life <= minutes:
             values[start + life] = "stale"
         series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
-        start += 3
+        start += period
     name = down[0].alert
     checks = tuple(expect(service, down, tuple(series), at) for at in (hold // STEP + 1, stretch, minutes))
-    title = f"{name}: a new instance at each restart, up two minutes in three; then one in three (a crash loop)"
+    title = f"{name}: a new instance at each restart, up two minutes in three; then two in five (a crash loop)"
     return Case(title, STEP, tuple(series), checks)
 
 
