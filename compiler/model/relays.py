@@ -91,6 +91,22 @@ def down_hold(service: Service) -> int | None:
     return holds[0] if holds else None
 
 
+def relay_page_labels(service: Service) -> dict[str, str] | None:
+    """The labels of the relay's firing page as the spec names it (`relay:`): its whole-service critical ServiceDown,
+    of the relay's service and team, so that no other team's page (nor a group's) quiets anything here. None when
+    the spec names no relay."""
+    if service.relay is None or not service.relayed:
+        return None
+    return {
+        names.LABEL_ALERTNAME: names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN],
+        names.LABEL_ALERTSTATE: "firing",
+        names.LABEL_DOWN_GROUP: "",
+        names.LABEL_SERVICE: service.relay.service,
+        names.LABEL_SEVERITY: Tier.CRITICAL.value,
+        names.LABEL_TEAM: service.relay.team,
+    }
+
+
 def held_by_relay_text(service: Service) -> str:
     """The sentence a ServiceDown held back by its relay's page adds to its description."""
     if service.relay is None or not service.relayed:

@@ -12,8 +12,8 @@ clause is empty and Alertmanager's inhibit rule is the one that holds it back.
 from __future__ import annotations
 
 from compiler import conventions as names
-from compiler.model.relays import RELAYED_EXTRA_HOLD_SECONDS
-from compiler.model.types import AlertKind, Service, Tier
+from compiler.model.relays import RELAYED_EXTRA_HOLD_SECONDS, relay_page_labels
+from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.rule_model import label_selector
 
@@ -24,16 +24,9 @@ RELAY_LOOKBACK_SECONDS = RELAYED_EXTRA_HOLD_SECONDS + 2 * 60
 
 def quiet_while_relay_pages(service: Service, expr: str) -> str:
     """`expr` of a ServiceDown, unless the relay the spec names paged within RELAY_LOOKBACK."""
-    if service.relay is None or not service.relayed:
+    relay = relay_page_labels(service)
+    if relay is None:
         return expr
-    relay = {
-        names.LABEL_ALERTNAME: names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN],
-        names.LABEL_ALERTSTATE: "firing",
-        names.LABEL_DOWN_GROUP: "",
-        names.LABEL_SERVICE: service.relay.service,
-        names.LABEL_SEVERITY: Tier.CRITICAL.value,
-        names.LABEL_TEAM: service.relay.team,
-    }
     lookback = format_duration(RELAY_LOOKBACK_SECONDS)
     paged = f"count(last_over_time({names.ALERTS_SERIES}{label_selector(relay)}[{lookback}]))"
     inner = expr.replace("\n", "\n  ")

@@ -17,7 +17,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.drop_pages import stop_pages
+from compiler.model.drop_pages import is_relay_page, stop_pages
 from compiler.model.promql import Matcher
 from compiler.model.traffic import TRAFFIC_FLOOR
 from compiler.model.types import AlertKind, Service
@@ -220,7 +220,9 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
         else:
             traffic.append(floor)
     down = _down_drop_case(service, anomaly, step)
-    return [_targets_up(service, anomaly, case) for case in traffic] + ([down] if down is not None else [])
+    relay = _relay_drop_case(service, anomaly, step)
+    extra = [c for c in (down, relay) if c is not None]
+    return [_targets_up(service, anomaly, case) for case in traffic] + extra
 
 
 def _down_drop_case(service: Service, anomaly: list[Rule], step: int) -> Case | None:
@@ -228,7 +230,11 @@ def _down_drop_case(service: Service, anomaly: list[Rule], step: int) -> Case | 
     service's ServiceDown fires (evaluated before the anomaly in their group), so the drop is its outage and no
     ticket. Only where every drop branch reads it (a ServiceDown digest holds back no ticket: drop_pages.py)."""
     drops = [r for r in anomaly if threshold(r) < 1]
-    held = [r for r in drops if r.source is not None and any(map(_is_down, stop_pages(service, r.source.tier)))]
+    held = [
+        r
+        for r in drops
+        if r.source is not None and any(_is_down(service, p) for p in stop_pages(service, r.source.tier))
+    ]
     if not drops or len(held) < len(drops):
         return None
     low = Decimal(8) * (1 - max(threshold(r) for r in drops) * ABOVE)
@@ -244,27 +250,62 @@ def _down_drop_case(service: Service, anomaly: list[Rule], step: int) -> Case | 
     )
 
 
+def _relay_drop_case(service: Service, anomaly: list[Rule], step: int) -> Case | None:
+    """A week at 8/s, then a drop beyond every share with the targets up, while the relay's page (`relay:`, fed as
+    its ALERTS series: the relay's rules are not loaded here) fires: the drop is the relay's outage, no ticket. The
+    traffic cases are the same drop without the relay's page, and ticket."""
+    drops = [r for r in anomaly if threshold(r) < 1]
+    pages = {
+        p
+        for r in drops
+        if r.source is not None
+        for p in stop_pages(service, r.source.tier)
+        if is_relay_page(service, p)
+    }
+    if not drops or len(pages) != 1:
+        return None
+    low = Decimal(8) * (1 - max(threshold(r) for r in drops) * ABOVE)
+    if low <= 0:
+        return None
+    hold = max(steps_after(max(r.for_seconds for r in anomaly), step), step)
+    rate = signal(service, names.SERVICE_REQUESTS_RATE, f"8+0x{WEEK // step - 1} {decimal_text(low)}+0x{hold // step}")
+    up = InputSeries("up", up_labels(service), constant(1, (WEEK + hold) // step))
+    labels = tuple((m.label, m.value) for m in pages.pop())
+    relay = InputSeries(names.ALERTS_SERIES, labels, f"_x{WEEK // step} {constant(1, hold // step)}")
+    quiet = check(anomaly, WEEK + hold, lambda r: None)
+    title = f"traffic: 8/s down to {decimal_text(low)}/s while the relay's {dict(labels)[names.LABEL_ALERTNAME]} fires"
+    return Case(title, step, (rate, up, relay), (quiet,))
+
+
 def _as_laned(service: Service, anomaly: list[Rule]) -> list[Rule]:
-    """The anomaly rules as a case with its targets up throughout reads them (`_targets_up`): the whole service's
-    ServiceDown never fires there, so its clause (`unless on ()`, service-wide) drops no lane's drop."""
+    """The anomaly rules as a case with its targets up throughout reads them (`_targets_up`): neither the whole
+    service's ServiceDown nor its relay's fires there, so their clauses (`unless on ()`, service-wide) drop no
+    lane's drop."""
     out = []
     for rule in anomaly:
         expr = rule.expr
         for page in stop_pages(service, rule.source.tier) if rule.source is not None else ():
-            if _is_down(page):
+            if _is_service_down(page):
                 expr = expr.replace(stop_clause(page), "")
         out.append(replace(rule, expr=expr))
     return out
 
 
-def _is_down(page: tuple[Matcher, ...]) -> bool:
+def _is_down(service: Service, page: tuple[Matcher, ...]) -> bool:
+    """Whether `page` is the service's own whole-service ServiceDown (not its relay's)."""
+    return _is_service_down(page) and not is_relay_page(service, page)
+
+
+def _is_service_down(page: tuple[Matcher, ...]) -> bool:
+    """Whether `page` is a ServiceDown (the service's own or its relay's)."""
     return Matcher(names.LABEL_ALERTNAME, "=", names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]) in page
 
 
 def _targets_up(service: Service, anomaly: list[Rule], case: Case) -> Case:
     """The case with the service's targets up throughout, where a drop reads the whole service's ServiceDown
     (model/drop_pages.py): fed only the request rate, no `up` read as down, and the drop was held back as its stop."""
-    if not any(_is_down(p) for r in anomaly if r.source is not None for p in stop_pages(service, r.source.tier)):
+    pages = [p for r in anomaly if r.source is not None for p in stop_pages(service, r.source.tier)]
+    if not any(_is_down(service, p) for p in pages):
         return case
     samples = max((c.at for c in case.alerts), default=0) // case.interval + 1
     up = InputSeries("up", up_labels(service), constant(1, samples))
