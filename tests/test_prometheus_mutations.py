@@ -664,6 +664,7 @@ def swept(
     source: str = "examples",
     holds: str = "without",
     slos: tuple[str, ...] = (),
+    pick: Callable[[Mutant], bool] = lambda mutant: True,
 ) -> Iterator[tuple[str, list[Mutant], dict[str, Any]]]:
     """Per service: the mutants `survivors` runs (its arguments) and the service's generated files parsed."""
     files = compiled(source)
@@ -676,6 +677,7 @@ def swept(
             and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
             and {"with": True, "without": m.field == "expr", "only": m.field != "expr"}[holds]
             and (not slos or any(f'slo="{slo}"' in m.expr for slo in slos))
+            and pick(m)
         ]
         parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
         yield service, found if MUTATION_FULL else sample(found), parsed
@@ -688,16 +690,18 @@ def survivors(
     source: str = "examples",
     holds: str = "without",
     slos: tuple[str, ...] = (),
+    pick: Callable[[Mutant], bool] = lambda mutant: True,
 ) -> tuple[list[Mutant], int]:
     """Mutants of `services` (of the specs in `source`) that no generated test kills (of alerts named in `only`,
     when given; of expressions reading one of the SLOs `slos`, when given; hold mutants as `holds` says: "with",
-    "without" or "only"), and how many ran; a sample of them (see `sample`) unless OBSC_MUTATION_FULL."""
+    "without" or "only"; those `pick` picks), and how many ran; a sample of them (see `sample`) unless
+    OBSC_MUTATION_FULL."""
     promtool = require_tool("promtool", "PROMTOOL")
     files = compiled(source)
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
         root = Path(tmp)
         written: list[tuple[Mutant, Path, dict[str, list[int]], TrialOrder]] = []
-        for service, chosen_mutants, parsed in swept(services, only, only_groups, source, holds, slos):
+        for service, chosen_mutants, parsed in swept(services, only, only_groups, source, holds, slos, pick):
             for mutant in chosen_mutants:
                 base, chosen = write_mutant(root, len(written), mutant, parsed, files[service])
                 written.append((mutant, base, chosen, trial_order(mutant, parsed)))

@@ -23,6 +23,7 @@ from compiler.model.drop_pages import stop_page_names
 from compiler.model.types import Tier
 from compiler.targets import TargetOptions, prometheus, runbooks
 from tests.promtool_helpers import firing_by_minute
+from tests.test_prometheus_mutations import survivors
 
 PLATFORM = "apiVersion: obsc/v1\nkind: Platform\nteams:\n" + "".join(
     f"  {team}:\n    routing:\n      critical: {{webhook: {{url: 'https://pager.example/{team}'}}}}\n"
@@ -208,3 +209,17 @@ def test_the_drop_branch_reads_the_relays_page_and_its_runbook_names_it(tmp_path
         "for an hour after SLOTrafficStopped or ServiceDown or ServiceDown of its relay otel-collector (team obs) "
         "fires, a drop is that outage's."
     ) in pages["runbooks/cart/ServiceUnusualTraffic.md"]
+
+
+def test_dropping_the_relays_page_from_the_drop_branch_is_killed() -> None:
+    """tests/golden/traced-and-proxied: checkout-traces names team obs's otel-collector as its relay. The generated
+    case (the drop while the relay's page fires, fed as its ALERTS series) kills the mutant that drops the clause."""
+    relay = 'service="otel-collector"'
+    alive, total = survivors(
+        ["checkout-traces"],
+        ("ServiceUnusualTraffic",),
+        source="tests/golden/traced-and-proxied/specs",
+        pick=lambda m: m.what.startswith("dropped 'unless on () max_over_time(ALERTS{") and relay in m.what,
+    )
+    assert total == 1  # the one clause, sampled or not
+    assert not alive, [m.what for m in alive]
