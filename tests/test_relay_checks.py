@@ -90,8 +90,14 @@ def test_a_relay_of_the_named_team_on_the_same_targets_compiles_and_holds_the_pa
         (_cart(), _collector(extra="alerts: {service_down: {critical: false}}\n"), "has no ServiceDown page"),
         # the relay holds longer: the spec's page would ring first and lose its resolve
         (_cart(), _collector(extra="alerts: {service_down: {critical: {for: 10m}}}\n"), "holds 10m, this service's 5m"),
+        # a chain (round 50): the named relay is behind a relay itself; name the one whose own targets these are
+        (
+            _cart(),
+            _collector(extra="targets: {job: otel-collector}\ntargets_via: federation\n"),
+            "has targets_via itself",
+        ),
     ],
-    ids=["another-team", "other-targets", "no-page", "longer-hold"],
+    ids=["another-team", "other-targets", "no-page", "longer-hold", "chain"],
 )
 def test_a_relay_that_cannot_hold_the_page_is_refused_at_its_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, cart: str, collector: str, says: str
