@@ -211,15 +211,17 @@ def test_the_drop_branch_reads_the_relays_page_and_its_runbook_names_it(tmp_path
     ) in pages["runbooks/cart/ServiceUnusualTraffic.md"]
 
 
-def test_dropping_the_relays_page_from_the_drop_branch_is_killed() -> None:
-    """tests/golden/traced-and-proxied: checkout-traces names team obs's otel-collector as its relay. The generated
-    case (the drop while the relay's page fires, fed as its ALERTS series) kills the mutant that drops the clause."""
-    relay = 'service="otel-collector"'
+def test_dropping_the_relays_page_from_either_clause_is_killed() -> None:
+    """tests/golden/traced-and-proxied: checkout-traces names team obs's otel-collector as its relay. Two generated
+    cases feed the relay's page as its ALERTS series (the relay's rules are not loaded there): the drop while it
+    fires, and every target down while it fires. They kill the mutants that drop either clause (both survived
+    without them: the ServiceDown clause since round 49)."""
+    relay = 'service="otel-collector",severity="critical",team="obs"}'
     alive, total = survivors(
         ["checkout-traces"],
-        ("ServiceUnusualTraffic",),
+        ("ServiceUnusualTraffic", "ServiceDown"),
         source="tests/golden/traced-and-proxied/specs",
-        pick=lambda m: m.what.startswith("dropped 'unless on () max_over_time(ALERTS{") and relay in m.what,
+        pick=lambda m: m.what.startswith("dropped 'unless on () ") and relay in m.what,
     )
-    assert total == 1  # the one clause, sampled or not
+    assert total == 2  # one clause each, sampled or not
     assert not alive, [m.what for m in alive]

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import count_floor
+from compiler.model.relays import relay_page_labels
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus.key_missing import is_missing
@@ -217,6 +218,11 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
     job = next(free, "obsc-x")  # a job the targets do not read (a `=~` may pass the first two)
     unrelated = InputSeries("up", (("job", job),), constant(1, samples))
     yield Case(f"{rules[0].alert}: every instance reports up 0", step, (up("a", 0), up("b", 0)), checks(True))
+    relay = relay_page_labels(service)
+    if relay is not None:  # the same `up` while the relay's page fires (its ALERTS, fed): that page is the one
+        page = InputSeries(names.ALERTS_SERIES, tuple(sorted(relay.items())), constant(1, samples))
+        title = f"{rules[0].alert}: every instance reports up 0 while the relay's page fires"
+        yield Case(title, step, (up("a", 0), up("b", 0), page), checks(False))
     # a service that scales to zero (`missing: ignore`) is idle with no target at all, not down
     idle = tuple(_check(rules, at, lambda r: 0.0 if _absent_is_down(r) else None) for at in times)
     yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), idle)
