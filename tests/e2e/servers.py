@@ -7,11 +7,13 @@ waited on through /-/ready, and are always stopped.
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,6 +125,26 @@ def prometheus(
         yield server
 
 
+def wait_for_scrapes(server: Server, jobs: int, samples: int) -> None:
+    """Wait until each of `jobs` scrape jobs has `samples` samples of `up` in the last `samples` + 5 seconds."""
+    query = urllib.parse.quote(f"count_over_time(up[{samples + 5}s]) >= {samples}")
+    wait_until(
+        lambda: len(get_json(f"{server.url}/api/v1/query?query={query}")["data"]["result"]) >= jobs,
+        60 + 10 * samples,
+        0.5,
+        f"{samples} scrapes of {jobs} jobs",
+    )
+
+
+def reload_rules(server: Server, groups: int) -> None:
+    """Make Prometheus read its rule files again (SIGHUP) and wait until it holds `groups` rule groups: a test
+    loads its rules once the scrapes have filled the windows they read, as on a server that has run all along."""
+    server.process.send_signal(signal.SIGHUP)
+    wait_until(
+        lambda: len(get_json(server.url + "/api/v1/rules")["data"]["groups"]) == groups, 60, 0.25, "rules loaded"
+    )
+
+
 @dataclass
 class Webhook:
     """Records every notification, keyed by the URL path (the receiver name)."""
@@ -144,11 +166,20 @@ class Webhook:
 def exporter(exposition: Callable[[], str]) -> Iterator[str]:
     """A scrape target on loopback answering every GET with `exposition()` (text format 0.0.4); yields its
     `host:port` for a scrape config's targets."""
+    with exporter_by_path(lambda path: exposition()) as target:
+        yield target
+
+
+@contextmanager
+def exporter_by_path(exposition: Callable[[str], str | None]) -> Iterator[str]:
+    """`exporter` answering a GET of `/<name>` with `exposition(name)`, or 503 (a failed scrape: `up` 0) where
+    that is None; a scrape config sets each job's `metrics_path`."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = exposition().encode()
-            self.send_response(200)
+            text = exposition(self.path.strip("/"))
+            body = (text if text is not None else "down\n").encode()
+            self.send_response(200 if text is not None else 503)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
