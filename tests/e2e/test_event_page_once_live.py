@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 
 from compiler import conventions as names
@@ -46,7 +47,8 @@ PRELUDE = 60  # healthy "minutes" before the outage at least (the promtool repla
 WARM = 10  # seconds of the rules' evaluations before the outage
 SLACK = 600
 Runs = list[tuple[int, int]]
-CLAUSE = re.compile(r" unless on \(service, slo\) max_over_time\(ALERTS\{[^}]*\}\[\w+\]\)")
+# the wait, as round 49 wrote it and as round 50's restart floor holds it (`unless (<errors> * 5m < floor and on ...)`)
+CLAUSE = re.compile(r" unless (?:(\()[^()]* and )?on \(service, slo\) max_over_time\(ALERTS\{[^}]*\}\[\w+\]\)(?(1)\))")
 
 
 @dataclass
@@ -149,6 +151,19 @@ def test_an_outage_then_a_stray_failure_is_one_page_live(tmp_path: Path) -> None
     promtool = require_tool("promtool", "PROMTOOL")
     prometheus_bin = require_tool("prometheus")
     alertmanager_bin = require_tool("prometheus-alertmanager")
+    # At 1 min = 1 s scrape jitter is 60 times larger against the interval: under heavy load the medium pair's
+    # release can miss by a hair and the control's second page merge into its first. That run proves nothing
+    # either way (it can never pass wrongly), so it runs once more; the fixed service is judged in every run.
+    for attempt in range(2):
+        control_paged_twice = _run_once(tmp_path / f"run{attempt}", promtool, prometheus_bin, alertmanager_bin)
+        if control_paged_twice:
+            return
+    pytest.fail("the control paged once in two runs: the stray failure started no second page without the clause")
+
+
+def _run_once(tmp_path: Path, promtool: str, prometheus_bin: str, alertmanager_bin: str) -> bool:
+    """One live run; asserts the fixed service paged once; whether the control paged twice (the run is conclusive)."""
+    tmp_path.mkdir()
     specs, out, staged, loaded = (tmp_path / name for name in ("specs", "generated", "staged", "loaded"))
     for directory in (specs, staged, loaded):
         directory.mkdir()
@@ -178,10 +193,12 @@ def test_an_outage_then_a_stray_failure_is_one_page_live(tmp_path: Path) -> None
                         time.sleep(1)
                     time.sleep(5)  # two group waits: a late notification would be in
     fixed, control = (_episodes(seen, service) for service in SERVICES)
-    # the control: the stray failure starts a pair again after the page resolved, a second page
-    assert len(control) == 2 and control[1][0] >= STRAY, _by_pair(seen)
-    assert len({pair for pair, _ in _page_starts(hook, "ledger-control")}) < len(_page_starts(hook, "ledger-control"))
     # the clause: one page, each pair notified with one start only
     assert len(fixed) == 1, _by_pair(seen)
     starts = _page_starts(hook, "ledger")
     assert starts and len({pair for pair, _ in starts}) == len(starts), starts
+    # the control: the stray failure starts a pair again after the page resolved, a second page
+    control_starts = _page_starts(hook, "ledger-control")
+    return (
+        len(control) == 2 and control[1][0] >= STRAY and len({pair for pair, _ in control_starts}) < len(control_starts)
+    )
