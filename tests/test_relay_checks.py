@@ -96,8 +96,31 @@ def test_a_relay_of_the_named_team_on_the_same_targets_compiles_and_holds_the_pa
             _collector(extra="targets: {job: otel-collector}\ntargets_via: federation\n"),
             "has targets_via itself",
         ),
+        # a minute longer: the held page's own extra minute is no margin (both would fire at once)
+        (_cart(), _collector(extra="alerts: {service_down: {critical: {for: 6m}}}\n"), "holds 6m, this service's 5m"),
+        # a ticket is no page: neither the inhibit rule nor the rule-side quiet reads a warning ServiceDown
+        (
+            _cart(),
+            _collector(extra="alerts: {service_down: {critical: false, warning: {for: 5m}}}\n"),
+            "has no ServiceDown page",
+        ),
+        # a relay behind a relay: its ServiceDown reads the collector in front of it, not these targets
+        (
+            _cart(),
+            _collector(extra="targets: {job: otel-collector}\ntargets_via: collector\n"),
+            "has targets_via itself",
+        ),
     ],
-    ids=["another-team", "other-targets", "no-page", "longer-hold", "chain"],
+    ids=[
+        "another-team",
+        "other-targets",
+        "no-page",
+        "longer-hold",
+        "chain",
+        "a-minute-longer",
+        "ticket-only",
+        "relayed-relay",
+    ],
 )
 def test_a_relay_that_cannot_hold_the_page_is_refused_at_its_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, cart: str, collector: str, says: str
