@@ -179,3 +179,13 @@ def test_a_service_down_digest_holds_back_no_ticket(tmp_path: Path) -> None:
     digest = SPEC.replace("routing:", "alerts: {service_down: {critical: false, info: {threshold: true}}}\nrouting:")
     expr, page = _compiled(tmp_path, digest)
     assert "ServiceDown" not in expr and "A stop is not" not in page, expr
+
+
+def test_a_service_down_ticket_holds_back_the_drop_ticket(tmp_path: Path) -> None:
+    """ServiceDown as a ticket only (critical off, warning on): as urgent as the drop's ticket, so the team gets the
+    one ticket for the outage, ServiceDown's (a hand mutant holding the drop only behind a more urgent ServiceDown
+    lived: every case above pages)."""
+    ticket_only = SPEC.replace("routing:", "alerts: {service_down: {critical: false, warning: {for: 5m}}}\nrouting:")
+    paged, ticketed = _replay(tmp_path, _target('job="shop-web"', _down(40)), ticket_only)
+    assert paged and paged[0] <= 10, paged  # ServiceDown's ticket: _replay counts each alert of team web
+    assert ticketed == [], ticketed
