@@ -50,8 +50,12 @@ def _validate(tmp_path: Path, spec: str) -> list[str]:
             "health > 0",
         ),
         ("{expr: 'max(elasticsearch_cluster_health_status{$selector})', type: gauge}", None),
+        # a sum of the colors is the number of clusters: a time slice over it never changes either
+        ("{selector: elasticsearch_cluster_health_status, type: gauge, aggregation: sum}", "health == 1"),
+        # the label's name inside a matcher's value is no reading of the label
+        ("{expr: 'max(elasticsearch_cluster_health_status{cluster=\"logs-color-2\",$selector})', type: gauge}", None),
     ],
-    ids=["min", "max", "every-color-pattern", "expr-alert"],
+    ids=["min", "max", "every-color-pattern", "expr-alert", "sum-time-slice", "label-name-in-a-value"],
 )
 def test_a_condition_over_every_color_is_warned_of_at_the_metric(
     tmp_path: Path, metric: str, condition: str | None
