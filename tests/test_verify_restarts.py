@@ -106,6 +106,23 @@ def test_a_server_that_does_not_say_is_not_judged(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("flags", "findings"),
+    [
+        ({"rules.alert.for-grace-period": "10m"}, 2),  # the resend delay unsaid: its default, 1m, is too short
+        ({"rules.alert.resend-delay": "1m20s"}, 1),  # the grace period unsaid: its default, 10m, is too long
+        ({"rules.alert.for-grace-period": "0s", "rules.alert.resend-delay": "1m20s"}, 0),  # no hold outlives 0s
+    ],
+    ids=["grace-only", "resend-only", "no-grace"],
+)
+def test_a_flag_unsaid_is_its_default_and_a_zero_grace_period_is_zero(
+    tmp_path: Path, flags: dict[str, str], findings: int
+) -> None:
+    found = _restart_findings(tmp_path, flags)
+    asked = sum(f"--{flag}=" in "".join(found) for flag in ("rules.alert.for-grace-period", "rules.alert.resend-delay"))
+    assert (len(found), asked) == (min(findings, 1), findings), found
+
+
+@pytest.mark.parametrize(
     ("resend", "interval", "bridged"),
     [(60, 60, 60), (120, 60, 240), (60, 30, 120), (80, 60, 120), (1, 1, 1), (60, 300, 300)],
 )
