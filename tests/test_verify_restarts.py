@@ -138,3 +138,22 @@ def test_alerts_without_a_hold_need_no_grace_period() -> None:
     group = {"name": "obsc-shop-key", "interval": 30, "rules": [{"type": "alerting", "name": "X", "duration": 0}]}
     check_restarts([group], RestartFlags(600, 60), found.append)
     assert found == []
+
+
+def _alerting(name: str, interval: int, hold: int) -> dict[str, Any]:
+    return {"name": name, "interval": interval, "rules": [{"type": "alerting", "name": name, "duration": hold}]}
+
+
+def test_the_resend_delay_asked_for_bridges_the_slowest_alerting_group() -> None:
+    """Groups at 1m and 1m30s: 1m20s bridges the first only; 1m40s ((2m + 2 x 1m30s) / 3) bridges both."""
+    found: list[str] = []
+    check_restarts([_alerting("A", 60, 300), _alerting("B", 90, 300)], RestartFlags(120, 60), found.append)
+    assert len(found) == 1 and "--rules.alert.resend-delay=1m40s or more" in found[0], found
+
+
+def test_a_recording_groups_interval_asks_nothing() -> None:
+    """A recording group at 1m30s (which 1m would not bridge) sends no alert: only alerting groups are judged."""
+    found: list[str] = []
+    recording = {"name": "R", "interval": 90, "rules": [{"type": "recording", "name": "r", "duration": 0}]}
+    check_restarts([_alerting("A", 30, 300), recording], RestartFlags(120, 60), found.append)
+    assert found == []
