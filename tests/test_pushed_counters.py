@@ -54,6 +54,9 @@ def test_gauges_of_the_run_or_a_scraped_job_are_not_warned_of(tmp_path: Path) ->
     assert _validate(tmp_path, HEAD + FRESH + SHARE) == []
     scraped = HEAD.replace("targets: {job: pushgateway}\ntargets_via: pushgateway\n", "")
     assert _validate(tmp_path, scraped + RATED) == []
+    # another relay (a collector) keeps no last push: its counters are the service's own, read right
+    collected = HEAD.replace("targets_via: pushgateway", "targets_via: collector")
+    assert _validate(tmp_path, collected + RATED) == []
 
 
 def test_a_healthy_run_after_another_pages_a_rate_over_pushed_counters(tmp_path: Path) -> None:
