@@ -189,3 +189,26 @@ def test_a_service_down_ticket_holds_back_the_drop_ticket(tmp_path: Path) -> Non
     paged, ticketed = _replay(tmp_path, _target('job="shop-web"', _down(40)), ticket_only)
     assert paged and paged[0] <= 10, paged  # ServiceDown's ticket: _replay counts each alert of team web
     assert ticketed == [], ticketed
+
+
+def test_a_page_and_a_ticket_of_service_down_each_hold_back_the_drop_ticket(tmp_path: Path) -> None:
+    """ServiceDown at both tiers: the clause reads either (a regex of the two severities), and the 40-minute outage
+    tickets no drop (a hand mutant comparing the two severities with `=` matched neither and lived)."""
+    both = SPEC.replace("routing:", "alerts: {service_down: {critical: {for: 5m}, warning: {for: 10m}}}\nrouting:")
+    paged, ticketed = _replay(tmp_path, _target('job="shop-web"', _down(40)), both)
+    assert paged and paged[0] <= 10, paged
+    assert ticketed == [], ticketed
+
+
+def test_a_relayed_services_service_down_holds_back_the_drop_ticket(tmp_path: Path) -> None:
+    """Behind a collector (targets_via): the collector down 40 minutes, its `up` 0 and the service's series gone.
+    ServiceDown (on the collector's `up`) pages; SLOTrafficStopped waits for the relay's targets, so ServiceDown's
+    clause, the second of the two, is the one that holds the drop (a hand mutant keeping the first clause only
+    lived)."""
+    relayed = SPEC.replace("selector: {job: shop-web}\n", "selector: {job: shop-web}\ntargets: {job: otel-collector}\n")
+    relayed = relayed.replace("routing:", "targets_via: collector\nrouting:")
+    up, requests = _target('job="shop-web"', _down(40))
+    up["series"] = 'up{job="otel-collector",instance="a"}'
+    paged, ticketed = _replay(tmp_path, [up, requests], relayed)
+    assert paged and paged[0] <= 10, paged
+    assert ticketed == [], ticketed
