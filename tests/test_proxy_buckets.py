@@ -88,3 +88,12 @@ def test_an_hour_slow_pages_at_a_default_bucket_and_not_off_them(tmp_path: Path)
         expr = f'count(ALERTS{{alertname="{alert}",alertstate="firing",slo="{slo}"}}) or vector(0)'
         checks.append({"expr": expr, "eval_time": at_time, "exp_samples": [{"labels": "{}", "value": count}]})
     assert _promtool(tmp_path, rules, "reviews", series, checks) == ""
+
+
+def test_an_envoy_clusters_request_time_off_its_buckets_is_warned_of(tmp_path: Path) -> None:
+    """Envoy's own histograms (`envoy_cluster_upstream_rq_time`, any `envoy_*rq_time`) carry Istio's buckets (a hand
+    mutant matching the bare `envoy_rq_time` only lived)."""
+    envoy = ISTIO.replace("istio_request_duration_milliseconds", "envoy_cluster_upstream_rq_time")
+    found = _validate(tmp_path, envoy + AT_300)
+    assert len(found) == 1 and "is written by Envoy, whose default buckets" in found[0], found
+    assert _validate(tmp_path, envoy + AT_250) == []
