@@ -59,6 +59,19 @@ def test_a_crlf_file_whose_text_changed_is_still_drift(tmp_path: Path, capsys: p
     assert "changed: prometheus/rules/svc-0000.yaml" not in result.out
 
 
+def test_a_carriage_return_that_ends_no_line_is_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only CRLF is a line ending a checkout makes: a lone CR (here doubled before a line's CRLF) changes the text
+    YAML reads (a hand mutant dropping every CR before comparing lived)."""
+    specs = write_fleet(tmp_path, services=2)
+    out = tmp_path / "out"
+    _compile(capsys, specs, out)
+    _to_crlf(out)
+    rules = out / "prometheus/rules/svc-0001.yaml"
+    rules.write_bytes(rules.read_bytes().replace(b"\r\n", b"\r\r\n", 1))
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1 and "changed: prometheus/rules/svc-0001.yaml" in result.out, result.out
+
+
 def test_crlf_stubs_are_refreshed_and_a_crlf_page_a_human_edited_is_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
