@@ -52,6 +52,16 @@ def test_the_service_labels_or_the_servers_view_are_not_warned_of(tmp_path: Path
     assert _warnings(tmp_path, body) == []
 
 
+def test_a_pod_label_matcher_that_keeps_unknown_is_not_warned_of(tmp_path: Path) -> None:
+    """destination_workload!="ratings" keeps the calls no pod answered ("unknown"): the outage is in the SLI (a hand
+    mutant warning at any answering pod's label lived)."""
+    body = RATIO.replace(
+        "requests: istio_requests_total,", "requests: 'istio_requests_total{destination_workload!=\"ratings\"}',"
+    )
+    body = body.replace("{response_code=", '{destination_workload!="ratings",response_code=')
+    assert _warnings(tmp_path, body % (BY_SERVICE, "source")) == []
+
+
 def test_a_total_outage_pages_selected_by_service_and_not_by_workload(tmp_path: Path) -> None:
     require_tool("promtool")
     # 60 calls a minute; 30 minutes in, every pod unready: the callers get 503 UH, the workload labels "unknown"
