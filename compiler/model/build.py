@@ -318,7 +318,7 @@ def build_service(
         location=ctx.loc(("service",)),
         targets=targets,
         relayed="targets_via" in data,
-        relay=named_relay(data, ctx),
+        relay=named_relay(data, ctx, defaults),
         targets_guess=(
             *guessed_targets_warnings(data, selector, targets, ctx, fleet),
             *widened_target_warnings(metrics.values(), targets),

@@ -20,6 +20,7 @@ from compiler.model.burnrate import (
     parse_platform_catalogs,
     uncapped,
 )
+from compiler.model.evaluation_interval import check_evaluation_interval
 from compiler.model.groups import build_by, raw_group_problem
 from compiler.model.objective_range import objective_problem
 from compiler.model.promql import Matcher, expand
@@ -344,7 +345,8 @@ def _not_time(histogram: Metric) -> str:
 
 def check_platform_slo_alerts(defaults: Layer) -> None:
     """The platform's `defaults.slo_alerts`, checked once (not at each SLO that takes them): every row of its
-    window catalogs, and its budget_left."""
+    window catalogs, its budget_left and its evaluation_interval."""
+    check_evaluation_interval(defaults)
     slo_alerts = defaults.data.get("slo_alerts") or {}
     windows_path: Path = (*defaults.base, "slo_alerts", "windows")
     parse_platform_catalogs(

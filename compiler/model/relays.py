@@ -21,18 +21,20 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.errors import Diagnostic
-from compiler.model.build_context import Ctx
+from compiler.model.build_context import Ctx, Layer
+from compiler.model.evaluation_interval import declared_evaluation_seconds
 from compiler.model.promql import Matcher
 from compiler.model.relay_names import NamedRelay
 from compiler.model.types import AlertKind, KeyAlert, Service, Tier
 from compiler.model.units import format_duration
 
 
-def named_relay(data: Mapping[str, Any], ctx: Ctx) -> NamedRelay | None:
+def named_relay(data: Mapping[str, Any], ctx: Ctx, defaults: Layer) -> NamedRelay | None:
     relay = data.get("relay")
     if not isinstance(relay, Mapping):
         return None
-    return NamedRelay(str(relay["service"]), str(relay["team"]), ctx.loc(("relay", "service")))
+    evaluation = declared_evaluation_seconds(defaults.data.get("slo_alerts") or {})
+    return NamedRelay(str(relay["service"]), str(relay["team"]), ctx.loc(("relay", "service")), evaluation)
 
 
 def relay_problems(data: Mapping[str, Any]) -> list[tuple[tuple[str], str]]:

@@ -74,7 +74,8 @@ def runbook_url(error: ValidationError, defs: Defs, path: Path) -> str | None:
 # key (allowed: alerts, dashboards, metrics, ...)", `defaults.scrape_interval` the same (round 43).
 _IN_DEFAULTS = {
     **dict.fromkeys(
-        ("min_bad_events", "budget_left", "scrape_interval", "ingest_delay", "windows"), "defaults.slo_alerts"
+        ("min_bad_events", "budget_left", "scrape_interval", "ingest_delay", "evaluation_interval", "windows"),
+        "defaults.slo_alerts",
     ),
     "max_group_labels": "defaults.slo",
     **dict.fromkeys(
@@ -92,7 +93,10 @@ _AT_TOP = {
     **dict.fromkeys(("default_receiver", "receiver_url_prefixes", "receiver_email_domains"), "alertmanager"),
     **dict.fromkeys(("global", "templates", "send_resolved"), "alertmanager"),
     **dict.fromkeys(("resolve_timeout", "slack_api_url_file", "smtp_smarthost", "smtp_from"), "alertmanager.global"),
-    **dict.fromkeys(("min_bad_events", "budget_left", "scrape_interval", "ingest_delay"), "defaults.slo_alerts"),
+    **dict.fromkeys(
+        ("min_bad_events", "budget_left", "scrape_interval", "ingest_delay", "evaluation_interval"),
+        "defaults.slo_alerts",
+    ),
 }
 _GLOBALS = ("resolve_timeout", "slack_api_url_file", "smtp_smarthost", "smtp_from", "smtp_auth_username")
 _PER_SLO = "each SLO states its own (slos: [{name: ..., objective: 99.9, ...}] in the service spec)"

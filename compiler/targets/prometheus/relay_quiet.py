@@ -17,17 +17,21 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.rule_model import label_selector
 
-# The held page's condition ends up to its extra hold (its longer crash-loop window) plus an evaluation interval
-# after the relay's: read the relay's page over both, and an interval more.
-RELAY_LOOKBACK_SECONDS = RELAYED_EXTRA_HOLD_SECONDS + 2 * 60
+
+def relay_lookback_seconds(evaluation_seconds: int) -> int:
+    """How far back the held page reads the relay's page: its extra hold (its longer crash-loop window), the relay's
+    group's interval (its page's last sample is up to an interval old) and the held page's own (its group may run
+    just before the relay's). 3m at 1m evaluations; a fixed 3m at 5m saw a page written 5 minutes earlier as
+    gone, and the team behind the relay was paged through the relay's outage (promtool, relaytraffic50)."""
+    return RELAYED_EXTRA_HOLD_SECONDS + 2 * evaluation_seconds
 
 
 def quiet_while_relay_pages(service: Service, expr: str) -> str:
-    """`expr` of a ServiceDown, unless the relay the spec names paged within RELAY_LOOKBACK."""
+    """`expr` of a ServiceDown, unless the relay the spec names paged within relay_lookback_seconds."""
     relay = relay_page_labels(service)
-    if relay is None:
+    if relay is None or service.relay is None:
         return expr
-    lookback = format_duration(RELAY_LOOKBACK_SECONDS)
+    lookback = format_duration(relay_lookback_seconds(service.relay.evaluation_seconds))
     paged = f"count(last_over_time({names.ALERTS_SERIES}{label_selector(relay)}[{lookback}]))"
     inner = expr.replace("\n", "\n  ")
     return f"(\n  {inner}\n)\nunless on ()\n{paged}"
