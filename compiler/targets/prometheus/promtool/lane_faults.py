@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from compiler.model.burnrate import count_floor
 from compiler.model.units import decimal_text
-from compiler.targets.prometheus.promtool.pair_start import starts
+from compiler.targets.prometheus.promtool.pair_start import Over, starts
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     _State,
@@ -36,6 +36,7 @@ from compiler.targets.prometheus.promtool.slo_state import (
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
 Verdicts = list[bool]  # one per lane
+_START_FAULTS: tuple[Over, ...] = ((1.5, False), (0.6, False), (1.0, True))  # a start's `S > L`: _FAULTS, flipped
 
 
 class Lane(NamedTuple):
@@ -67,11 +68,20 @@ class Burn(NamedTuple):
         """Whether the state feeds a page of the SLO fired (its own, or a held page pair's firing ALERTS)."""
         return state.paged or bool(state.held & self.pages)
 
-    def starts(self, state: _State, paged: bool | None = None) -> bool:
+    def starts(self, state: _State, paged: bool | None = None, over: Over = (1.0, False)) -> bool:
         """slo_state.starts of the pair's short window (`paged`: as another lane's page is read, joined
-        `unless on (service, slo)`; the state's own by default)."""
+        `unless on (service, slo)`; the state's own by default; `over`: the start's `S > L` faulted)."""
         paged = self.paged(state) if paged is None else paged
-        return starts(state, self.short_seconds, self.line, self.sliced, paged, self.floor)
+        return starts(state, self.short_seconds, self.line, self.sliced, paged, self.floor, over)
+
+    def start_faults(self) -> list[tuple[Burn, Over]]:
+        """The start as written, then each fault of its own `S > L` (raised, lowered, flipped) and of its restart
+        floor (raised, lowered, its count dropped): what a start reads under the sweep's faults of one comparison."""
+        written: Over = (1.0, False)
+        faults = [(self, written), *((self, fault) for fault in _START_FAULTS)]
+        if self.floor:
+            faults += [(self._replace(floor=self.floor * f), written) for f in (*_FAULTS, 1e9)]
+        return faults
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -151,10 +161,13 @@ class Judge:
             # A page pair's start reads the SLO's page `unless on (service, slo)`: any lane's page (fed, or firing
             # in it) stops every lane's start on one bad slice or one lone failure; lanes whose start that changes
             # are kept apart from it.
+            # So do the start's faults (its `S > L` lowered: a lane at 0.8x the line with no page of its own starts
+            # alone, and another lane's page would hide that).
             paged = rule.started and any(rule.paged(lane.state) or self._pages(lane, rule) for lane in lanes)
             if paged and any(
-                _burning(lane.state, rule) and rule.starts(lane.state) != rule.starts(lane.state, True)
+                _burning(lane.state, rule) and r.starts(lane.state, over=o) != r.starts(lane.state, True, o)
                 for lane in lanes
+                for r, o in rule.start_faults()
             ):
                 return False
             if rule.window in held and any(
@@ -293,6 +306,9 @@ def _variants(
         plain = over[0]
         over = [[s or v for s, v in zip(starting, _both(o, up), strict=True)] for o in over]
         over += [_both(plain, up), starting, [s or v for s, v in zip(starting, plain, strict=True)]]
+        for fault in _START_FAULTS:  # the start's own `S > L` raised, lowered, flipped
+            faulted = [rule.starts(s, over=fault) for s in states]
+            over.append([s or v for s, v in zip(faulted, _both(plain, up), strict=True)])
         if rule.sliced:  # the less-one dropped: a start only where no page fired
             unpaged = [p and not rule.paged(s) for p, s in zip(plain, states, strict=True)]
             over.append([s or v for s, v in zip(unpaged, _both(plain, up), strict=True)])
