@@ -129,6 +129,10 @@ def sliced_hold_states(
     named = "".join(f" and {format_duration(s)}" for s in steps)
     bad = f"bad ones at the {w.long}'s ratio"
     below, above = decimal_text(BELOW * gate), decimal_text(ABOVE * gate)
+    # The recovered short window at 0.8x the line (the long's 1.25x times 0.64), not clean: the hold's own `S > L`
+    # lowered by 40% keeps the page up on it (a clean one ends the page under that mutant too: it lived, round 50).
+    recovered = sliced_clean_state(w, ratio, total, steps, ABOVE, gate)
+    recovered.ratios[w.short_seconds] = off_ties(ratio * BELOW * BELOW)
     return [
         (
             f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with slices for {below} {bad}, alerting: fires",
@@ -136,9 +140,9 @@ def sliced_hold_states(
             False,
         ),
         (
-            f"{where} time-slice page up when its short window recovers (a clean {w.short} with slices for {above} "
-            f"{bad}): stops",
-            sliced_clean_state(w, ratio, total, steps, ABOVE, gate),
+            f"{where} time-slice page up when its short window recovers (the {w.short} at 0.8x the line with slices "
+            f"for {above} {bad}): stops",
+            recovered,
             True,
         ),
         *sliced_entry_states(where, w, ratio, total, steps, fast, gate),
