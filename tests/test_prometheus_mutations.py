@@ -1169,3 +1169,19 @@ def test_the_failures_counter_branch_reading_only_the_past_is_killed() -> None:
     ]
     assert len(found) == 1, found
     assert grouped_survivors(found, "failures counter") == []
+
+
+def test_every_start_and_hold_comparison_mutant_of_a_time_slice_page_is_killed() -> None:
+    """homepage's page pairs (a time slice, restart floor 3): each `S > L` of the start and of the hold, raised,
+    lowered and flipped, fails a generated test. Lowered by 40%, the start's lived once the after-page lane (its page
+    read `unless on (service, slo)` by every lane) shared the group of the lane that catches it (the lane judge did
+    not model the start's faults); the hold's lived on a clean recovered short window (round 50)."""
+    rules = compiled()["homepage"]["rules"]
+    chosen = [
+        m
+        for m in mutants("homepage", rules)
+        if m.alert == names.SLO_BURN_FAST and re.match(r"comparison [24] \(> \(", m.what)
+    ]
+    assert len(chosen) == 12  # two page pairs, two comparisons each, three mutants each
+    alive, _ = survivors_of("homepage", chosen)
+    assert not alive, "\n".join(f"  {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
