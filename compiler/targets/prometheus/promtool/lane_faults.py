@@ -307,8 +307,8 @@ def _variants(
         over = [[s or v for s, v in zip(starting, _both(o, up), strict=True)] for o in over]
         over += [_both(plain, up), starting, [s or v for s, v in zip(starting, plain, strict=True)]]
         for fault in _START_FAULTS:  # the start's own `S > L` raised, lowered, flipped
-            faulted = [rule.starts(s, over=fault) for s in states]
-            over.append([s or v for s, v in zip(faulted, _both(plain, up), strict=True)])
+            started = [rule.starts(s, over=fault) for s in states]
+            over.append([s or v for s, v in zip(started, _both(plain, up), strict=True)])
         if rule.sliced:  # the less-one dropped: a start only where no page fired
             unpaged = [p and not rule.paged(s) for p, s in zip(plain, states, strict=True)]
             over.append([s or v for s, v in zip(unpaged, _both(plain, up), strict=True)])
