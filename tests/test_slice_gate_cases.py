@@ -61,9 +61,11 @@ def test_a_time_slice_service_keeps_its_cases_in_few_groups(tmp_path: Path) -> N
     more; round 40's two per pair whose burst may end it (a burst over: stops; some bad slices older: fires) three;
     round 43's young SLO (its coarse windows read the share of them its samples cover: young_cases.py) one; round
     48's start after a page (slice_strays.py: one bad slice starts a pair no page fired for, alone beside no
-    page; after one it starts nothing, two less one start it, up it holds) four."""
+    page; after one it starts nothing, two less one start it, up it holds) four; round 50's lane judge keeping a
+    lane whose start a fault changes (its `S > L` lowered: a case at 0.8x starts) apart from an after-page lane
+    (whose page every lane's start reads) two: 42 -> 44, which the start's lowered `S > L` lived in."""
     tests, _ = _homepage(tmp_path)
-    assert len(tests) <= 42
+    assert len(tests) <= 44
 
 
 # a gate's highest ratio above it: `group_left max without (window) (R1 or R2 or ... or LONG)` (counted_short.sliced)
