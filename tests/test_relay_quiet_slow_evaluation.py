@@ -19,6 +19,7 @@ from compiler.model.evaluation_interval import MAX_EVALUATION_SECONDS
 from compiler.model.relays import RELAYED_EXTRA_HOLD_SECONDS
 from compiler.targets.prometheus.relay_quiet import relay_lookback_seconds
 from tests.conftest import require_tool
+from tests.relay_specs import CART, COLLECTOR
 from tests.routing_oracle import compile_fleet
 
 PLATFORM = """\
@@ -35,31 +36,6 @@ teams:
     routing:
       critical: {{webhook: {{url: 'https://pager.example/obs'}}}}
       warning: {{webhook: {{url: 'https://tickets.example/obs'}}}}
-"""
-CART = """\
-apiVersion: obsc/v1
-service: cart
-team: web
-selector: {service_name: cart-api, span_kind: SPAN_KIND_SERVER}
-targets: {job: otel-collector}
-targets_via: collector
-relay: {service: otel-collector, team: obs}
-metrics:
-  requests: traces_span_metrics_calls_total
-  errors: traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR"}
-slos:
-  - {name: availability, objective: 99.9, period: 14d, sli: {errors: errors, total: requests}}
-"""
-COLLECTOR = """\
-apiVersion: obsc/v1
-service: otel-collector
-team: obs
-selector: {job: otel-collector}
-metrics:
-  requests: otelcol_receiver_accepted_spans_total
-  errors: otelcol_receiver_refused_spans_total
-slos:
-  - {name: intake, objective: 99.9, period: 14d, sli: {errors: errors, total: requests}}
 """
 DOWN = names.KEY_ALERT_NAMES["service_down"]
 

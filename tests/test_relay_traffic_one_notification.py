@@ -23,6 +23,7 @@ from compiler.model.drop_pages import stop_page_names
 from compiler.model.types import Tier
 from compiler.targets import TargetOptions, prometheus, runbooks
 from tests.promtool_helpers import firing_by_minute
+from tests.relay_specs import CART, COLLECTOR
 from tests.test_prometheus_mutations import survivors
 
 PLATFORM = "apiVersion: obsc/v1\nkind: Platform\nteams:\n" + "".join(
@@ -30,31 +31,6 @@ PLATFORM = "apiVersion: obsc/v1\nkind: Platform\nteams:\n" + "".join(
     f"      warning: {{webhook: {{url: 'https://tickets.example/{team}'}}}}\n"
     for team in ("web", "obs")
 )
-CART = """\
-apiVersion: obsc/v1
-service: cart
-team: web
-selector: {service_name: cart-api, span_kind: SPAN_KIND_SERVER}
-targets: {job: otel-collector}
-targets_via: collector
-relay: {service: otel-collector, team: obs}
-metrics:
-  requests: traces_span_metrics_calls_total
-  errors: traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR"}
-slos:
-  - {name: availability, objective: 99.9, period: 14d, sli: {errors: errors, total: requests}}
-"""
-COLLECTOR = """\
-apiVersion: obsc/v1
-service: otel-collector
-team: obs
-selector: {job: otel-collector}
-metrics:
-  requests: otelcol_receiver_accepted_spans_total
-  errors: otelcol_receiver_refused_spans_total
-slos:
-  - {name: intake, objective: 99.9, period: 14d, sli: {errors: errors, total: requests}}
-"""
 STEP = 5  # minutes
 STOP = 7 * 24 * 60 + 12 * 60  # 7d12h: a week of history for the traffic comparisons and SLOTrafficStopped
 END = STOP + 4 * 60
