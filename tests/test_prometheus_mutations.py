@@ -1185,3 +1185,16 @@ def test_every_start_and_hold_comparison_mutant_of_a_time_slice_page_is_killed()
     assert len(chosen) == 12  # two page pairs, two comparisons each, three mutants each
     alive, _ = survivors_of("homepage", chosen)
     assert not alive, "\n".join(f"  {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
+
+
+def test_the_restart_floor_raised_by_half_of_a_high_line_page_is_killed() -> None:
+    """intranet (tests/golden/low-objectives): event-count pages at a line of 0.75 and 0.7, restart floor 3. There
+    failures 0.25 over the floor cannot have their less one over the line in a window under a ratio of 1, so until
+    `_high_floored` no case told a floor of 3 from 4.5 (round 50). Lowered by 40% it is equivalent there: fewer
+    failures than 1 / (1 - line) (4 at 0.75) never start after a page."""
+    source = "tests/golden/low-objectives/specs"
+    rules = compiled(source)["intranet"]["rules"]
+    chosen = [m for m in mutants("intranet", rules) if re.match(r"comparison \d+ \(< 2\.999999\) raised", m.what)]
+    assert {m.rule_index for m in chosen} >= {41, 42, 86, 135}
+    alive, _ = survivors_of("intranet", chosen, source=source)
+    assert not alive, "\n".join(f"  {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)

@@ -432,7 +432,8 @@ def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, b
     does); 0.25 over it, they start the pair. The window is halfway between the line and its failures less one (a
     high line: none where no window can be). Kills the floor's comparison dropped or flipped, lowered by 40% (the
     first fires), the whole `unless` dropped (the first), raised by half or its count dropped (the second). Where
-    the line is too high for both, one failure's row stays."""
+    the line is too high for both, one failure's row stays. Where neither fits (a line of 0.7 or more),
+    `_high_floored`'s row kills the floor raised by half."""
     if not floor:
         return _STRAYS
     rows = []
@@ -440,7 +441,30 @@ def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, b
         low, high = line * failed, failed - 1
         if high - low > Decimal("0.1"):
             rows.append((((low + high) / 2).quantize(Decimal("0.01")), failed, False, fires, True))
-    return tuple(row for row in _STRAYS if not row[4] or len(rows) < 2) + tuple(rows)
+    high_line = [] if rows else _high_floored(floor, line)
+    return tuple(row for row in _STRAYS if not row[4] or len(rows) < 2) + tuple(rows + high_line)
+
+
+# The least room (failures' worth at the line) between a `_high_floored` window's bounds: 0.06 at a line of 0.75
+# and floor 3. Prometheus reads the counts to some 1e-15 of them.
+_HIGH_ROOM = Decimal("0.02")
+
+
+def _high_floored(floor: int, line: Decimal) -> list[tuple[Decimal, Decimal, bool, bool, bool]]:
+    """`_floored`'s firing row after a page at a high line, where failures 0.25 over the `floor` cannot have their
+    less one over the line in a window under a ratio of 1 (at 0.75, 3.25 failures ask events for 2.44 to 2.25):
+    failures halfway between the fewest whose less one can be over the line (1 / (1 - line), 4 at 0.75) and 1.5x
+    the floor, in a window halfway between the line and their less one. They start the pair; under the floor raised
+    by half they do not (intranet at 0.75 and 0.7, round 50). The floor lowered by 40% cannot be told apart there:
+    fewer failures than 1 / (1 - line) never start after a page. None where no window can be."""
+    if line >= 1:
+        return []
+    failed = (max(Decimal(floor), 1 / (1 - line)) + floor * Decimal("1.5")) / 2
+    failed = failed.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    low, high = line * failed, failed - 1
+    if high - low <= _HIGH_ROOM:
+        return []
+    return [(((low + high) / 2).quantize(Decimal("0.01")), failed, False, True, True)]
 
 
 def _pending_stray(title: str, held: _State, w: BurnWindow) -> tuple[str, _State, bool]:
