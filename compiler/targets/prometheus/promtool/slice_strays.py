@@ -1,5 +1,5 @@
 """A time-slice page pair's start on few bad slices (counted_short.started_by_counted_short): the states of its
-alert cases, beside the event-count pairs' `slo_pair_states.stray_states`."""
+alert cases, beside the event-count pairs' `event_strays.stray_states`."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ from compiler.targets.prometheus.promtool.cases import (
     near,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.event_strays import stray_states
 from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
@@ -47,7 +48,6 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     guarded_state,
     no_events_state,
     pair_state,
-    stray_states,
 )
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.promtool.young_cases import seen_share

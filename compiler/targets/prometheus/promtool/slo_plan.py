@@ -41,6 +41,7 @@ from compiler.targets.prometheus.counted_short import (
     start_counted,
 )
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
+from compiler.targets.prometheus.promtool.event_strays import stray_states
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.slice_counts import counted_of
@@ -59,7 +60,6 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     shows,
     sliced_hold_states,
     slices_for,
-    stray_states,
 )
 from compiler.targets.prometheus.promtool.slo_peak_states import peak_states
 from compiler.targets.prometheus.promtool.slo_state import (
