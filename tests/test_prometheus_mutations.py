@@ -1198,3 +1198,20 @@ def test_the_restart_floor_raised_by_half_of_a_high_line_page_is_killed() -> Non
     assert {m.rule_index for m in chosen} >= {41, 42, 86, 135}
     alive, _ = survivors_of("intranet", chosen, source=source)
     assert not alive, "\n".join(f"  {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
+
+
+def test_every_hold_comparison_mutant_of_a_high_line_time_slice_page_is_killed() -> None:
+    """intranet's time-slice pages (lines 0.75 and 0.6, slice gate 2): the hold's `S > L` raised, lowered and
+    flipped fails a generated test. Raised by half it lived at 0.75: the held row (1.4x the line) went past a ratio
+    of 1 and was skipped, and halfway to 1 among slices for 1.25 at the line it passed no gate of 2, so the long
+    window's branch held the page on its own (round 50)."""
+    source = "tests/golden/low-objectives/specs"
+    rules = compiled(source)["intranet"]["rules"]
+    chosen = [
+        m
+        for m in mutants("intranet", rules)
+        if m.alert == names.SLO_BURN_FAST and m.rule_index in (119, 120) and m.what.startswith("comparison 4 (> (")
+    ]
+    assert len(chosen) == 6  # two page pairs, three mutants each
+    alive, _ = survivors_of("intranet", chosen, source=source)
+    assert not alive, "\n".join(f"  {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)

@@ -3,10 +3,11 @@ alert cases, beside the event-count pairs' `event_strays.stray_states`."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from compiler.model.burnrate import BurnWindow
 from compiler.model.units import decimal_text
+from compiler.targets.prometheus.counted_short import SLICE_GATE
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.slo_pair_states import ABOVE, pair_state, shows
 from compiler.targets.prometheus.promtool.slo_state import _State
@@ -14,7 +15,7 @@ from compiler.targets.prometheus.promtool.slo_state import _State
 # (bad slices at the line among the short window's slices, its bad slices, a page fired, held, fires) of
 # `slice_stray_states`: 1.4 bad slices among slices for 0.5 (2.8x) start a page pair no page fired for, and nothing
 # once one did (less one: 0.4 under 0.5); 2.2 among slices for 1 (less one: 1.2) start it after a page; a pair
-# already up holds on its plain ratio (1.75 among slices for 1.25: less one under).
+# already up holds on its plain ratio (2.8 among slices for 2, SLICE_GATE: less one under).
 _SLICE_STRAYS = (
     (Decimal("0.5"), Decimal("1.4"), False, False, True),
     (Decimal("0.5"), Decimal("1.4"), True, False, False),
@@ -37,11 +38,19 @@ def slice_stray_states(
     others read a page already). With a restart `floor` (counted_short.restart_floor) the third, under it, starts
     nothing after a page, and the floor and a quarter among slices for 2 start it: kills the floor's comparison
     dropped or flipped (the third fires), raised by half (the new one stays quiet), lowered by 40% (the third),
-    and the less-one's `1.000001` raised by half (the new one)."""
+    and the less-one's `1.000001` raised by half (the new one). The held pair's window is among slices for
+    SLICE_GATE at the line: their count times the long window's 1.25x passes the short window's gate (at most
+    SLICE_GATE), so the long window's branch does not hold the page too, and the hold's `S > L` raised by half
+    ends it (at a high line, 1.4x over a ratio of 1, the window is halfway to 1): it lived at intranet's 0.75 line,
+    whose row was skipped, and halfway to 1 among slices for 1.25 at the line passed no gate of 2 (round 50)."""
     out = []
     rows = [(s, b, p, h, f and (not p or h or b >= floor)) for s, b, p, h, f in _SLICE_STRAYS]
     rows += [(Decimal(2), floor + Decimal("0.25"), True, False, True)] if floor else []
     for shown, bad, paged, held, fires in rows:
+        if held:  # slices enough to pass the short window's gate; at a high line halfway to 1
+            shown, bad = SLICE_GATE, SLICE_GATE * bad / shown
+            if line * bad / shown >= 1:
+                bad = (shown * (line + 1) / 2 / line).quantize(Decimal("0.001"), rounding=ROUND_DOWN)
         ratio = off_ties(line * bad / shown)
         if ratio >= 1:
             continue
