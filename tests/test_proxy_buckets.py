@@ -97,3 +97,31 @@ def test_an_envoy_clusters_request_time_off_its_buckets_is_warned_of(tmp_path: P
     found = _validate(tmp_path, envoy + AT_300)
     assert len(found) == 1 and "is written by Envoy, whose default buckets" in found[0], found
     assert _validate(tmp_path, envoy + AT_250) == []
+
+
+TRAEFIK = NGINX.replace("nginx_ingress_controller_request_duration_seconds", "traefik_service_request_duration_seconds")
+COREDNS = """apiVersion: obsc/v1
+service: cluster-dns
+team: core
+selector: {job: coredns}
+alerts: {traffic_anomaly: false, error_rate: false, latency_p99: false}
+metrics:
+  latency: coredns_dns_request_duration_seconds
+slos:
+"""
+AT_100 = "  - {name: p100, objective: 99, sli: {latency: latency, threshold: 100ms}}\n"
+AT_128 = "  - {name: p128, objective: 99, sli: {latency: latency, threshold: 128ms}}\n"
+
+
+def test_traefik_and_coredns_thresholds_off_their_buckets_are_warned_of(tmp_path: Path) -> None:
+    """Round 51's newcomer fleet: Traefik writes its durations at 0.1, 0.3, 1.2 and 5 s by default, CoreDNS its
+    lookups' at 0.25 ms doubled 16 times (fixed in its build). A storefront at 250ms behind Traefik and cluster DNS
+    at 100ms compiled without a word, each SLO blind to every request."""
+    found = _validate(tmp_path, TRAEFIK + AT_250)
+    assert len(found) == 1 and "is written by Traefik" in found[0] and 'no le="0.25"' in found[0], found
+    assert "(100ms or 300ms)" in found[0] and "metrics.prometheus.buckets" in found[0]
+    assert _validate(tmp_path, TRAEFIK + AT_300) == []
+    found = _validate(tmp_path, COREDNS + AT_100)
+    assert len(found) == 1 and "is written by CoreDNS" in found[0] and 'no le="0.1"' in found[0], found
+    assert "(64ms or 128ms)" in found[0]
+    assert _validate(tmp_path, COREDNS + AT_128) == []

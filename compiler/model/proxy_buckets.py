@@ -4,7 +4,9 @@ Envoy writes every histogram with one fixed list of buckets (0.5, 1, 5, 10, 25, 
 10000, 30000, 60000, 300000, 600000, 1800000, 3600000 ms) unless its bootstrap's `histogram_bucket_settings` say
 others, and Istio's sidecars export `istio_request_duration_milliseconds` through it (changed per pod with the
 `sidecar.istio.io/statsHistogramBuckets` annotation); ingress-nginx writes its request and response durations with
-the Prometheus client's default buckets (0.005 ... 10 s) unless the controller runs with `--time-buckets`. A
+the Prometheus client's default buckets (0.005 ... 10 s) unless the controller runs with `--time-buckets`; Traefik
+its request durations with 0.1, 0.3, 1.2 and 5 s unless `metrics.prometheus.buckets` says others (round 51), and
+CoreDNS its lookups' with 16 buckets doubling from 0.25 ms (..., 64, 128, 256 ms ...), fixed in its build. A
 newcomer's Istio spec set its latency SLO at 300ms: replayed with promtool, no le="300" series exists, the SLO saw
 no request at all, SLODataMissing ticketed a healthy service, and an hour of every request at 400 ms paged nothing
 (at 250ms it paged). Warned at the histogram, as Micrometer's timers (round 45) and the spanmetrics connector's
@@ -41,6 +43,8 @@ def _ms(*values: str) -> tuple[Decimal, ...]:
 _ENVOY_MS = _ms("0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "30000")
 _ENVOY_MS += _ms("60000", "300000", "600000", "1800000", "3600000")
 _CLIENT_DEFAULT_MS = _ms("5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000")
+_TRAEFIK_MS = _ms("100", "300", "1200", "5000")
+_COREDNS_MS = tuple(Decimal("0.25") * 2**n for n in range(16))  # 0.25 ms doubled: ... 64, 128, 256 ... 8192
 _PROXIES = (
     _Proxy(
         re.compile(r"istio_request_duration_milliseconds"),
@@ -59,6 +63,18 @@ _PROXIES = (
         "ingress-nginx",
         _CLIENT_DEFAULT_MS,
         "the controller's --time-buckets flag",
+    ),
+    _Proxy(
+        re.compile(r"traefik_(?:service|router|entrypoint)_request_duration_seconds"),
+        "Traefik",
+        _TRAEFIK_MS,
+        "Traefik's metrics.prometheus.buckets",
+    ),
+    _Proxy(
+        re.compile(r"coredns_dns_request_duration_seconds"),
+        "CoreDNS",
+        _COREDNS_MS,
+        "a CoreDNS built with other buckets (no Corefile setting changes them)",
     ),
 )
 
@@ -98,7 +114,7 @@ def _unwritten(histogram: Metric, seconds: Decimal) -> str | None:
     return (
         f'{series} is written by {proxy.writer}, whose default buckets ({listed} ms) have no le="{le}": unless '
         f"{proxy.setting} adds {decimal_text(ms)}ms, the SLO sees no request (SLODataMissing fires on a healthy "
-        f"service, and an hour of every request at 400 ms paged nothing at 300ms); set the threshold on a default "
-        f"bucket ({near}), or declare the buckets the proxy writes, {{selector: {series}, buckets: [..., {le}, "
-        "...]}, which obsc then checks the threshold against"
+        "service; replayed on Istio at 300ms, an hour of every request at 400 ms paged nothing); set the threshold "
+        f"on a default bucket ({near}), or declare the buckets the proxy writes, "
+        f"{{selector: {series}, buckets: [..., {le}, ...]}}, which obsc then checks the threshold against"
     )
