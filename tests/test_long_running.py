@@ -26,7 +26,10 @@ metrics:
 slos: [{name: latency, objective: 99.9, sli: {latency: latency, threshold: 1s}}]
 """
 WHOLE = "apiserver_request_duration_seconds"
-SHORT = "'apiserver_request_duration_seconds{verb!~\"WATCH|CONNECT\"}'"
+UNSTREAMED = 'subresource!~"log|proxy|attach|exec|portforward"'
+SHORT = f"""'apiserver_request_duration_seconds{{verb!~"WATCH|CONNECT",{UNSTREAMED}}}'"""
+STREAMED = 'subresource="log", subresource="proxy", subresource="attach", subresource="exec", subresource="portforward"'
+VERBS_ONLY = "'apiserver_request_duration_seconds{verb!~\"WATCH|CONNECT\"}'"
 
 
 def _warnings(tmp_path: Path, latency: str) -> list[str]:
@@ -39,16 +42,36 @@ def _warnings(tmp_path: Path, latency: str) -> list[str]:
 @pytest.mark.parametrize(
     "latency, kinds, leave_out",
     [
-        (WHOLE, 'verb="WATCH", verb="CONNECT"', 'verb!~"WATCH|CONNECT"'),
-        ("'apiserver_request_duration_seconds{verb!=\"CONNECT\"}'", 'verb="WATCH"', 'verb!~"WATCH|CONNECT"'),
+        (WHOLE, f'verb="WATCH", verb="CONNECT", {STREAMED}', f'verb!~"WATCH|CONNECT", {UNSTREAMED}'),
+        (
+            f"""'apiserver_request_duration_seconds{{verb!="CONNECT",{UNSTREAMED}}}'""",
+            'verb="WATCH"',
+            'verb!~"WATCH|CONNECT"',
+        ),
         # short verbs named with a watch: no made-up verb passes, WATCH still does (round 42: not warned of)
-        ("'apiserver_request_duration_seconds{verb=~\"GET|LIST|WATCH\"}'", 'verb="WATCH"', 'verb!~"WATCH|CONNECT"'),
+        (
+            f"""'apiserver_request_duration_seconds{{verb=~"GET|LIST|WATCH",{UNSTREAMED}}}'""",
+            'verb="WATCH"',
+            'verb!~"WATCH|CONNECT"',
+        ),
+        # round 51: watches left out, followed logs and proxied calls let through (GET pods/log, GET .../proxy)
+        (VERBS_ONLY, STREAMED, UNSTREAMED),
+        ("'apiserver_request_duration_seconds{verb=~\"GET|LIST\"}'", STREAMED, UNSTREAMED),
+        ("apiserver_request_sli_duration_seconds", f'verb="WATCH", verb="CONNECT", {STREAMED}', None),
     ],
-    ids=["apiserver", "apiserver-connect-left-out", "short-verbs-named-with-watch"],
+    ids=[
+        "apiserver",
+        "apiserver-connect-left-out",
+        "short-verbs-named-with-watch",
+        "streamed-subresources",
+        "reads-with-streamed-subresources",
+        "sli-histogram",
+    ],
 )
 def test_a_histogram_timing_watches_or_streams_is_warned_of_at_the_metric(
-    tmp_path: Path, latency: str, kinds: str, leave_out: str
+    tmp_path: Path, latency: str, kinds: str, leave_out: str | None
 ) -> None:
+    leave_out = leave_out or f'verb!~"WATCH|CONNECT", {UNSTREAMED}'
     _assert_warned(_warnings(tmp_path, latency), tmp_path / "apiserver.yaml", kinds, leave_out)
 
 
@@ -128,10 +151,19 @@ def test_a_healthy_price_feed_tickets_on_its_streams_read_whole_and_not_unary_al
     [
         SHORT,
         "'apiserver_request_duration_seconds{verb=\"WATCH\"}'",
-        "'apiserver_request_duration_seconds{verb=~\"GET|LIST\"}'",
+        f"""'apiserver_request_duration_seconds{{verb=~"GET|LIST",{UNSTREAMED}}}'""",
         "'apiserver_request_duration_seconds{verb!~\"GET|LIST|POST|PUT|PATCH|DELETE|DELETECOLLECTION|APPLY\"}'",
+        "'apiserver_request_duration_seconds{subresource=\"log\"}'",
+        '\'apiserver_request_duration_seconds{verb="POST",subresource=""}\'',
     ],
-    ids=["watches-left-out", "watches-alone-meant", "short-verbs-named", "short-verbs-left-out"],
+    ids=[
+        "watches-left-out",
+        "watches-alone-meant",
+        "short-verbs-named",
+        "short-verbs-left-out",
+        "logs-alone-meant",
+        "no-subresource",
+    ],
 )
 def test_short_requests_alone_or_watches_named_are_not_warned_of(tmp_path: Path, latency: str) -> None:
     assert _warnings(tmp_path, latency) == []
@@ -165,3 +197,21 @@ def test_a_platform_default_histogram_is_warned_of_once_at_the_platform_line(tmp
     found = [str(d) for d in long_running_warnings(fleet.services)]
     assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'platform.yaml'}:"), found
     assert " $.defaults.metrics.latency: " in found[0], found
+
+
+def test_followed_logs_page_a_healthy_api_server_whose_watches_are_left_out(tmp_path: Path) -> None:
+    """Round 51: `verb!~"WATCH|CONNECT"` still reads `kubectl logs -f` (a GET of pods/log, timed until the client
+    leaves). Followed logs at 1% of a healthy server's requests page its 99.9% SLO at 1s; the mixin's
+    non-streaming selector reads the same server quiet."""
+    series = {'up{job="apiserver",instance="a"}': "1x45"}
+    for subresource, per_minute in (("", 5940), ("log", 60)):
+        for le in ("0.1", "1", "60", "+Inf"):
+            at = f'job="apiserver",instance="a",verb="GET",subresource="{subresource}",le="{le}"'
+            within = subresource == "" or le == "+Inf"
+            series[f"apiserver_request_duration_seconds_bucket{{{at}}}"] = f"0+{per_minute if within else 0}x45"
+    for name, latency, pages in (("verbs", VERBS_ONLY, 1), ("short", SHORT, 0)):
+        folder = tmp_path / name
+        folder.mkdir()
+        rules = _rules(folder, "apiserver", SPEC % latency)
+        checks = [_firing("SLOErrorBudgetBurnFast", "40m", pages)]
+        assert _promtool(folder, rules, "apiserver", series, checks, ({},)) == "", name  # a server with history
