@@ -16,6 +16,7 @@ from compiler.model.backend_reach import backend_reach_warnings
 from compiler.model.client_error_counters import client_error_counter_warnings
 from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
+from compiler.model.dns_rcodes import dns_rcode_warnings
 from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
@@ -233,7 +234,8 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     """Located warnings `compile` and `validate` both say: burn pairs left out, raw queries whose long windows
     are no mean of their 5m values, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
-    exporter series read by the service's own job, the caller's gRPC codes and HTTP statuses counted as failures,
+    exporter series read by the service's own job, the caller's gRPC codes, HTTP statuses and DNS answers counted as
+    failures,
     Istio's calls counted in the server's view only or by an HTTP status that gRPC's failures leave at 200,
     Linkerd's counted in both directions,
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
@@ -251,6 +253,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(exporter_job_warnings(services), severity="warning", code="selector")
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
     out.diagnostics(http_status_warnings(services), severity="warning", code="selector")
+    out.diagnostics(dns_rcode_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(mesh_grpc_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(direction_warnings(services), severity="warning", code="selector")
