@@ -18,6 +18,7 @@ from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.dns_rcodes import dns_rcode_warnings
 from compiler.model.exporter_jobs import exporter_job_warnings
+from compiler.model.exporter_values import exporter_value_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.histogram_names import histogram_name_warnings
@@ -235,7 +236,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     are no mean of their 5m values, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes, HTTP statuses and DNS answers counted as
-    failures,
+    failures, matchers in another exporter's spelling (HAProxy's classes, numbers, upper-case verbs),
     Istio's calls counted in the server's view only or by an HTTP status that gRPC's failures leave at 200,
     Linkerd's counted in both directions,
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
@@ -254,6 +255,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
     out.diagnostics(http_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(dns_rcode_warnings(services), severity="warning", code="selector")
+    out.diagnostics(exporter_value_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(mesh_grpc_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(direction_warnings(services), severity="warning", code="selector")
