@@ -78,3 +78,32 @@ def test_a_healthy_run_after_another_pages_a_rate_over_pushed_counters(tmp_path:
         expr = 'count(ALERTS{alertname="SLOErrorBudgetBurnFast",alertstate="firing",slo="rows"}) > bool 0 or vector(0)'
         checks.append({"expr": expr, "eval_time": at, "exp_samples": [{"labels": "{}", "value": pages}]})
     assert _promtool(tmp_path, rules, "ledger", series, checks) == ""
+
+
+UNSCRAPED = HEAD.replace("targets: {job: pushgateway}\ntargets_via: pushgateway\n", "targets: false\n")
+
+
+def test_a_pushing_job_declared_unscraped_is_warned_of_by_the_gateways_marks(tmp_path: Path) -> None:
+    """Round 51: `targets: false` (golden batch-and-exporters' nightly-export) hid the Pushgateway. Its marks tell
+    it: the job's labels renamed `exported_job` (scraped without honor_labels), or a read of push_time_seconds."""
+    renamed = UNSCRAPED.replace("selector: {job: ledger-reconcile}", "selector: {exported_job: ledger-reconcile}")
+    found = _validate(tmp_path, renamed + FRESH + RATED)
+    assert len(found) == 1 and " $.slos[1].sli: warning: SLO 'rows'" in found[0], found
+    pushed = UNSCRAPED.replace(
+        "  last_success: {selector: ledger_last_success_timestamp_seconds,",
+        "  last_success: {selector: push_time_seconds,",
+    )
+    found = _validate(tmp_path, pushed + FRESH + RATED)
+    assert len(found) == 1 and " $.slos[1].sli: warning: SLO 'rows'" in found[0], found
+    in_expr = UNSCRAPED + RATED + "threshold_alerts:\n"
+    in_expr = in_expr.replace(
+        "  run_failed:", "  pushed_ago: {expr: 'time() - max(push_time_seconds{$selector})', unit: s}\n  run_failed:"
+    )
+    in_expr += "  - {name: LedgerPushOld, metric: pushed_ago, above: 26h, tier: warning}\n"
+    assert len(_validate(tmp_path, in_expr)) == 1
+
+
+def test_unscraped_counters_without_a_gateways_marks_are_not_warned_of(tmp_path: Path) -> None:
+    """A serverless function's or a remote-writing job's counters carry the same `job` and read right: no mark of
+    a gateway, no warning (a job pushing with honor_labels and no push_time_seconds read looks like them)."""
+    assert _validate(tmp_path, UNSCRAPED + FRESH + RATED) == []

@@ -324,7 +324,10 @@ def build_service(
             *widened_target_warnings(metrics.values(), targets),
         ),
         fleet_target_labels=None if fleet is None else tuple(sorted(fleet)),
-        sparse_lines=(*threshold_lines(data, thresholds, ctx), *pushed_counter_lines(data, slos, ctx)),
+        sparse_lines=(
+            *threshold_lines(data, thresholds, ctx),
+            *pushed_counter_lines(data, selector, metrics.values(), slos, ctx),
+        ),
         group_labels=group_label_lines(data, selector, slos, threshold_alerts, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
