@@ -14,6 +14,7 @@ from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
 from compiler.model.backend_reach import backend_reach_warnings
 from compiler.model.client_error_counters import client_error_counter_warnings
+from compiler.model.cluster_gauges import cluster_gauge_warnings
 from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.dns_rcodes import dns_rcode_warnings
@@ -237,6 +238,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes, HTTP statuses and DNS answers counted as
     failures, matchers in another exporter's spelling (HAProxy's classes, numbers, upper-case verbs),
+    an installation's gauges summed over the processes that each write them,
     Istio's calls counted in the server's view only or by an HTTP status that gRPC's failures leave at 200,
     Linkerd's counted in both directions,
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
@@ -274,6 +276,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(failed_probe_warnings(services), severity="warning", code="selector")
     out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")
     out.diagnostics(state_set_warnings(services), severity="warning", code="selector")
+    out.diagnostics(cluster_gauge_warnings(services), severity="warning", code="selector")
     out.diagnostics(backend_reach_warnings(services), severity="warning", code="selector")
     out.diagnostics(summary_slice_warnings(services), severity="warning", code="selector")
     out.diagnostics(schedule_time_warnings(services), severity="warning", code="selector")
