@@ -271,3 +271,35 @@ def prometheus_test_config(
     path = workdir / "prometheus.yml"
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def prometheus_config_by_path(
+    workdir: Path,
+    rules_dir: Path,
+    target: str,
+    alertmanager_url: str,
+    paths: dict[str, str],
+    scrape_interval: str = "1s",
+    honor_labels: frozenset[str] = frozenset(),
+) -> Path:
+    """prometheus.yml for a scaled live test: every rule file of `rules_dir` evaluated each second, alerts sent to
+    `alertmanager_url`, and each job of `paths` (job → path on `target`, an `exporter_by_path`) scraped every
+    `scrape_interval`. A job of `honor_labels` keeps the `job` and `instance` its target exposes: a feed of other
+    jobs' series, as a federation scrape writes them (a series gone from it is marked stale)."""
+    scrape_configs: list[dict[str, Any]] = []
+    for job, metrics_path in paths.items():
+        scrape: dict[str, Any] = {
+            "job_name": job,
+            "metrics_path": metrics_path,
+            "static_configs": [{"targets": [target]}],
+        }
+        scrape_configs.append(scrape | ({"honor_labels": True} if job in honor_labels else {}))
+    config = {
+        "global": {"evaluation_interval": "1s", "scrape_interval": scrape_interval},
+        "rule_files": [str(rules_dir / "*.yaml")],
+        "scrape_configs": scrape_configs,
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager_url.removeprefix("http://")]}]}]},
+    }
+    path = workdir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path

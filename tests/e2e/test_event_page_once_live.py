@@ -96,20 +96,6 @@ def _rules(out: Path, staged: Path) -> int:
     return count
 
 
-def _prometheus_config(work: Path, loaded: Path, target: str, alertmanager: str) -> Path:
-    config = {
-        "global": {"evaluation_interval": "1s", "scrape_interval": "1s"},
-        "rule_files": [str(loaded / "*.yaml")],
-        "scrape_configs": [
-            {"job_name": s, "metrics_path": f"/{s}", "static_configs": [{"targets": [target]}]} for s in SERVICES
-        ],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager.removeprefix("http://")]}]}]},
-    }
-    path = work / "prometheus.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def _firing(prometheus: str) -> dict[str, set[str]]:
     """service → the page pairs firing."""
     out: dict[str, set[str]] = {service: set() for service in SERVICES}
@@ -179,7 +165,9 @@ def _run_once(tmp_path: Path, promtool: str, prometheus_bin: str, alertmanager_b
         with servers.webhook() as hook:
             am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, lambda r: "2s", hook.url)
             with servers.alertmanager(alertmanager_bin, am_config, tmp_path) as am:
-                config = _prometheus_config(tmp_path, loaded, target, am.url)
+                config = servers.prometheus_config_by_path(
+                    tmp_path, loaded, target, am.url, {s: f"/{s}" for s in SERVICES}
+                )
                 with servers.prometheus(prometheus_bin, config, tmp_path / "tsdb", tmp_path) as prom:
                     servers.wait_for_scrapes(prom, len(SERVICES), 20)  # the 30m window (30s) mostly live
                     for path in staged.iterdir():

@@ -148,21 +148,6 @@ def _rules(out: Path, loaded: Path) -> int:
     return count
 
 
-def _prometheus_config(work: Path, loaded: Path, target: str, alertmanager: str) -> Path:
-    config = {
-        "global": {"evaluation_interval": "1s", "scrape_interval": "1s"},
-        "rule_files": [str(loaded / "*.yaml")],
-        "scrape_configs": [
-            {"job_name": _job(s), "metrics_path": f"/{s}", "static_configs": [{"targets": [target]}]}
-            for s in _services()
-        ],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager.removeprefix("http://")]}]}]},
-    }
-    path = work / "prometheus.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def _notified(hook: servers.Webhook) -> list[tuple[str, str, str]]:
     """(service, alertname, status) of every alert of every notification, in the order received."""
     return [
@@ -197,7 +182,8 @@ def test_a_stop_or_an_outage_pages_and_no_traffic_ticket_follows_live(tmp_path: 
         with servers.webhook() as hook:
             am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, lambda r: "2s", hook.url)
             with servers.alertmanager(alertmanager_bin, am_config, tmp_path) as am:
-                config = _prometheus_config(tmp_path, loaded, target, am.url)
+                paths = {_job(s): f"/{s}" for s in _services()}
+                config = servers.prometheus_config_by_path(tmp_path, loaded, target, am.url, paths)
                 with servers.prometheus(prometheus_bin, config, tmp_path / "tsdb", tmp_path) as prom:
                     # the rules start once the scrapes fill their windows: the backfill ends tens of seconds
                     # ("minutes") before the first scrape, a gap a stop would be read in
