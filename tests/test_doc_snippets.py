@@ -35,6 +35,7 @@ BLOCKS = {
     ("docs/operations.md", 2): SPEC_FRAGMENT,  # disk joined to the claims of the service's pods
     ("docs/operations.md", 3): SPEC_FRAGMENT,  # service_down: {missing: ignore}
     ("docs/operations.md", 4): PLATFORM_FRAGMENT,  # secret roots
+    ("docs/operations.md", 5): NOT_OBSC,  # a Prometheus scrape job dropping ALERTS at scrape
     ("docs/slo-kinds.md", 0): SPEC_FRAGMENT,
     ("docs/slo-kinds.md", 1): SPEC,  # the CloudWatch recipe
     ("docs/slo-kinds.md", 2): SPEC_FRAGMENT,  # a service behind a relay names it (round 49)

@@ -20,7 +20,7 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
-from compiler.verify import group_bound, restarts, rules, scrapes
+from compiler.verify import forged_alerts, group_bound, restarts, rules, scrapes
 from compiler.verify.checks import Context, check_service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
@@ -123,6 +123,10 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         notes.extend(noted)
         groups = rules.owned_groups(rule_groups(), service.name, services)
         restarts.check_restarts(groups, flags() if groups else None, _at_service(service, docs, findings))
+    at = {s.name: _at_service(s, docs, findings) for s in fleet.services}
+    forged_alerts.forging_rules(rule_groups(), fleet.services, lambda name, message: at[name](message))
+    loaded = functools.cache(lambda name: bool(rules.owned_groups(rule_groups(), name, services)))
+    forged_alerts.stray_series(prometheus, fleet.services, loaded, lambda name, message: at[name](message))
     return Report(sorted(set(findings), key=sort_key), sorted(set(notes), key=sort_key))
 
 

@@ -139,6 +139,12 @@ class Prometheus:
         yaml_text = data.get("yaml") if isinstance(data, dict) else None
         return yaml_text if isinstance(yaml_text, str) else ""
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """/api/v1/alerts: every pending or firing alert of the server's alerting rules, with its labels and state."""
+        data = self._get("/api/v1/alerts", [])
+        alerts = data.get("alerts") if isinstance(data, dict) else None
+        return [a for a in alerts if isinstance(a, dict)] if isinstance(alerts, list) else []
+
     def rule_groups(self) -> list[dict[str, Any]]:
         data = self._get("/api/v1/rules", [])
         groups = data.get("groups") if isinstance(data, dict) else None

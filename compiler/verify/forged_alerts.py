@@ -1,0 +1,126 @@
+"""What `obsc verify` says about `ALERTS` series that no alerting rule of the server wrote (round 51).
+
+obsc's burn pairs, relay and drop clauses read `ALERTS{service=...,team=...}` to hold back or mute a page while
+another fires. PromQL cannot tell Prometheus's own `ALERTS` from a series of the same name written otherwise:
+- a recording rule `record: ALERTS` (or `ALERTS_FOR_STATE`, which Prometheus reads to restore an alert's hold after
+  a restart) in any rule file the server loads, with any labels, `team` included;
+- a scrape target exposing `ALERTS` (it gets the target's `job` and `instance`, or keeps its own labels under
+  `honor_labels: true`), or a remote write.
+Such a series notifies nobody, and it silences pages. The loaded rules (the one /api/v1/rules reply verify already
+holds) show the first kind by name. For the second, the `ALERTS` series naming a service whose obsc groups the
+server has loaded are compared with the server's own pending and firing alerts (/api/v1/alerts): a series that no
+alert of the server stands for was written by something else. The series are read twice around the alerts, and
+only a series in both readings counts, so an alert that starts, fires or ends between the requests is no finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from compiler import conventions
+from compiler.model.types import Service
+from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
+
+FORGED_NAMES = (conventions.ALERTS_SERIES, "ALERTS_FOR_STATE")
+SCRAPE_LABELS = ("job", "instance")
+_PER_QUERY = 100  # service names in one query's regex
+_SHOWN = 3  # series named in one finding before "and N more"
+
+Labels = tuple[tuple[str, str], ...]
+Say = Callable[[str, str], None]  # (service, message): a finding at the service's spec
+
+
+def forging_rules(groups: Iterable[Mapping[str, Any]], services: Sequence[Service], say: Say) -> None:
+    """A finding at each service a loaded recording rule named `ALERTS` or `ALERTS_FOR_STATE` can reach: every
+    service unless the rule's own labels name another service or team (its expression can carry any labels)."""
+    for group in groups:
+        for rule in group.get("rules") or []:
+            if not isinstance(rule, dict) or rule.get("type") != "recording" or rule.get("name") not in FORGED_NAMES:
+                continue
+            labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+            where = f"group {str(group.get('name', ''))!r} in {str(group.get('file', '')) or 'an unnamed file'}"
+            for service in services:
+                if not _reaches(labels, service):
+                    continue
+                said = _labels_text(labels) or "the labels its expression carries"
+                say(
+                    service.name,
+                    f"Prometheus loads a recording rule that writes {rule['name']}{{{said}}} ({where}): obsc's rules "
+                    f"read {conventions.ALERTS_SERIES} as the alerts that are pending or firing, so this series holds "
+                    f"back or mutes the pages of service {service.name!r} while nothing notifies; only Prometheus's "
+                    "alerting rules may write it: remove the rule",
+                )
+
+
+def stray_series(prometheus: Prometheus, services: Sequence[Service], loaded: Callable[[str], bool], say: Say) -> None:
+    """A finding at each service whose `ALERTS` series include one that no pending or firing alert of the server
+    stands for, among the services whose obsc groups are loaded here (`loaded`: elsewhere, the reads are not here).
+    Nothing is said when the server has no /api/v1/alerts (not a Prometheus ruler) or refuses a query."""
+    ours = {s.name: s for s in services if loaded(s.name)}
+    if not ours:
+        return
+    try:
+        first = _alert_series(prometheus, sorted(ours))
+        if not first:
+            return
+        alerts = {_api_key(a) for a in prometheus.alerts()}
+        second = _alert_series(prometheus, sorted(ours))
+    except (NotPrometheus, QueryRejected):
+        return
+    stray: dict[str, list[Labels]] = {}
+    for labels in sorted(first & second):
+        if _key(dict(labels), dict(labels).get(conventions.LABEL_ALERTSTATE, "")) not in alerts:
+            stray.setdefault(dict(labels).get(conventions.LABEL_SERVICE, ""), []).append(labels)
+    for name, found in sorted(stray.items()):
+        if name not in ours:
+            continue
+        shown = "; ".join(f"{conventions.ALERTS_SERIES}{{{_labels_text(dict(series))}}}" for series in found[:_SHOWN])
+        more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+        scraped = any(k in dict(series) for series in found for k in SCRAPE_LABELS)
+        source = (
+            "it carries a scrape target's job/instance: a target exposes it (drop ALERTS at scrape with "
+            "metric_relabel_configs, docs/operations.md)"
+            if scraped
+            else "a recording rule, a remote write or a target under honor_labels wrote it"
+        )
+        say(
+            name,
+            f"{shown}{more}: no pending or firing alert of this Prometheus stands for it, yet obsc's rules read it as "
+            f"one, so it holds back or mutes the pages of service {name!r} while nothing notifies; {source}",
+        )
+
+
+def _reaches(labels: Mapping[str, str], service: Service) -> bool:
+    named = labels.get(conventions.LABEL_SERVICE)
+    team = labels.get(conventions.LABEL_TEAM)
+    return (named is None or named == service.name) and (team is None or team == service.team)
+
+
+def _alert_series(prometheus: Prometheus, names: Sequence[str]) -> set[Labels]:
+    """The `ALERTS` series naming one of `names` at the server's now, each as its sorted labels."""
+    found: set[Labels] = set()
+    for at in range(0, len(names), _PER_QUERY):
+        chosen = "|".join(names[at : at + _PER_QUERY])  # service names: lowercase letters, digits and `-`
+        selector = f'{conventions.ALERTS_SERIES}{{{conventions.LABEL_SERVICE}=~"{chosen}"}}'
+        for sample in prometheus.query(selector):
+            metric = sample.get("metric")
+            if isinstance(metric, dict):
+                found.add(tuple(sorted((str(k), str(v)) for k, v in metric.items() if k != "__name__")))
+    return found
+
+
+def _key(labels: Mapping[str, str], state: str) -> tuple[Labels, str]:
+    """An alert of the API (its labels and state) and its series (state in `alertstate`) compare equal."""
+    skip = ("__name__", conventions.LABEL_ALERTSTATE)
+    return tuple(sorted((k, v) for k, v in labels.items() if k not in skip)), state
+
+
+def _api_key(alert: Mapping[str, Any]) -> tuple[Labels, str]:
+    labels = alert.get("labels")
+    pairs = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+    return _key(pairs, str(alert.get("state", "")))
+
+
+def _labels_text(labels: Mapping[str, str]) -> str:
+    return ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))

@@ -1,0 +1,139 @@
+"""`obsc verify` reports `ALERTS` written by anything but the server's alerting rules (round 51).
+
+Round 50 left it: a rule file beside obsc's writing `record: ALERTS` with team alpha's labels, or a scrape target
+exposing an `ALERTS` series, holds back or mutes obsc's pages, which read `ALERTS{service=...,team=...}`. A fake
+Prometheus serves the compiled groups as loaded, plus the intruder's, and the series and alerts of each case.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compiler.api import CompileOptions, compile_specs
+from compiler.model.units import parse_duration
+from compiler.verify import VerifyOptions, verify
+from tests.fake_prometheus import serving
+from tests.platform_text import sink_platform
+
+SPEC = """\
+apiVersion: obsc/v1
+service: shop
+team: core
+selector: {job: shop}
+metrics:
+  requests: shop_requests_total
+  errors: shop_requests_total{code=~"5.."}
+slos: [{name: availability, objective: 99, sli: {errors: errors, total: requests}}]
+"""
+FAST = {"alertname": "SLOErrorBudgetBurnFast", "service": "shop", "team": "core", "slo": "availability"}
+FORGED = "holds back or mutes the pages of service 'shop'"
+
+
+def _groups(tmp_path: Path) -> list[dict[str, Any]]:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "shop.yaml").write_text(SPEC)
+    artifact = compile_specs([str(tmp_path)], CompileOptions(jobs=1)).bundle.get("prometheus/rules/shop.yaml")
+    assert artifact is not None
+    return [
+        {
+            "name": group["name"],
+            "file": "/etc/prometheus/rules/shop.yaml",
+            "interval": 60,
+            "rules": [
+                {
+                    "type": "alerting" if "alert" in rule else "recording",
+                    "name": rule.get("alert") or rule.get("record"),
+                    "query": rule["expr"],
+                    "labels": rule.get("labels") or {},
+                    "duration": parse_duration(str(rule.get("for", "0s"))),
+                }
+                for rule in group["rules"]
+            ],
+        }
+        for group in yaml.safe_load(artifact.content)["groups"]
+    ]
+
+
+def _findings(
+    tmp_path: Path,
+    extra_groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    series: list[dict[str, str]] = (),  # type: ignore[assignment]
+    alerts: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> list[str]:
+    groups = [*_groups(tmp_path), *extra_groups]
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/rules":
+            return {"groups": groups}
+        if path == "/api/v1/alerts":
+            return {"alerts": list(alerts)}
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query).get("query", [""])[0]
+            if expr.startswith("ALERTS{"):
+                return {"resultType": "vector", "result": [{"metric": s, "value": [0, "1"]} for s in series]}
+            return {"resultType": "vector", "result": []}
+        if path.startswith("/api/v1/label/"):
+            return ["shop_requests_total", "up"]
+        return None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    found = [f for f in report.findings if FORGED in f.message]
+    assert all(f.location.file.endswith("shop.yaml") and f.location.line == 2 for f in found), found
+    return [f.message for f in found]
+
+
+def _forging_group(name: str, labels: dict[str, str]) -> dict[str, Any]:
+    rule = {"type": "recording", "name": name, "query": "vector(1)", "labels": labels}
+    return {"name": "quiet", "file": "/etc/prometheus/rules/alpha-extra.yaml", "interval": 60, "rules": [rule]}
+
+
+def test_a_recording_rule_writing_alerts_with_the_teams_labels_is_a_finding(tmp_path: Path) -> None:
+    labels = {**FAST, "alertstate": "firing"}
+    found = _findings(tmp_path, [_forging_group("ALERTS", labels)])
+    assert len(found) == 1, found
+    assert "group 'quiet' in /etc/prometheus/rules/alpha-extra.yaml" in found[0]
+    assert 'writes ALERTS{alertname="SLOErrorBudgetBurnFast",alertstate="firing",service="shop"' in found[0]
+
+
+def test_alerts_for_state_and_a_rule_without_labels_are_findings_too(tmp_path: Path) -> None:
+    found = _findings(tmp_path, [_forging_group("ALERTS_FOR_STATE", {}), _forging_group("ALERTS", {"team": "core"})])
+    assert len(found) == 2, found
+    assert any("writes ALERTS_FOR_STATE{the labels its expression carries}" in f for f in found), found
+
+
+def test_a_rule_naming_another_service_or_team_or_record_is_not_about_this_one(tmp_path: Path) -> None:
+    others = [
+        _forging_group("ALERTS", {"service": "search"}),
+        _forging_group("ALERTS", {"team": "bravo"}),
+        _forging_group("ALERTS:count", {}),
+    ]
+    assert _findings(tmp_path, others) == []
+
+
+def test_a_scraped_alerts_series_no_alert_stands_for_is_a_finding(tmp_path: Path) -> None:
+    scraped = {**FAST, "alertstate": "firing", "job": "alpha-exporter", "instance": "10.0.0.7:9100"}
+    found = _findings(tmp_path, series=[scraped])
+    assert len(found) == 1, found
+    assert 'instance="10.0.0.7:9100",job="alpha-exporter"' in found[0]
+    assert "a target exposes it" in found[0] and "metric_relabel_configs" in found[0]
+
+
+def test_the_servers_own_alerts_are_no_finding(tmp_path: Path) -> None:
+    """The control: the same series, this time standing for an alert the server holds (a TargetDown-like alert
+    keeps `job` and `instance` from its expression: those labels alone prove nothing)."""
+    own = {**FAST, "job": "shop", "instance": "10.0.0.8:8080"}
+    found = _findings(tmp_path, series=[{**own, "alertstate": "pending"}], alerts=[{"labels": own, "state": "pending"}])
+    assert found == []
+
+
+def test_a_series_whose_state_differs_from_the_alert_is_a_finding(tmp_path: Path) -> None:
+    """A firing series beside an alert that is only pending: not the server's (its own series says pending)."""
+    found = _findings(
+        tmp_path, series=[{**FAST, "alertstate": "firing"}], alerts=[{"labels": FAST, "state": "pending"}]
+    )
+    assert len(found) == 1 and "honor_labels" in found[0], found
