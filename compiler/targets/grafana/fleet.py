@@ -98,7 +98,11 @@ def build(fleet: Fleet) -> models.Dashboard:
             "idle)"
             + (f", or one of whose groups is silent (the table's {SILENT_GROUPS} says how many)" if by_labels else "")
             + ". SLODataMissing says why.",
-            q.fleet_without_data_count(q.idle_unseen((s, slo) for s in fleet.services for slo in s.slos), by_labels),
+            q.fleet_without_data_count(
+                q.idle_unseen((s, slo) for s in fleet.services for slo in s.slos),
+                by_labels,
+                [s for s in fleet.services if s.slos],
+            ),
             [Line(1.0, ORANGE)],
             GREEN,
         ),

@@ -3,8 +3,8 @@
 The SLO table's rows come from recorded SLO series, so a service that has key alerts only (a batch job, an
 exporter, a service whose SLOs are still to be written) had no row anywhere. This table reads what the key
 alerts record (`service:...` series, labelled `service`) and leaves out, at run time, every service that
-records an SLO objective: no list of names is written into the dashboard, and a service that gains an SLO
-moves to the SLO table by itself.
+records an SLO objective: a service that gains an SLO moves to the SLO table by itself (its alerts firing are
+read by the names and teams of the services without SLOs, as the compile knew them: fleet_alerts.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model.types import Fleet
 from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.fleet_alerts import fleet_alerts
 from compiler.targets.grafana.panels import Query, table_panel
 
 KEY_SERVICES_ID = 12
@@ -41,9 +42,11 @@ def _per_service(aggregation: str, record: str, scale: str = "") -> str:
     return q.with_dashboard_label(f"({scale}{series}) {_WITHOUT_SLO}")
 
 
-def _firing() -> str:
-    """Alerts firing per service, 0 for a service that records any key signal: the column that makes the row."""
-    firing = f'count by ({names.LABEL_SERVICE}) (ALERTS{{alertstate="firing",{_SERVICE}}})'
+def _firing(fleet: Fleet) -> str:
+    """Alerts firing per service, 0 for a service that records any key signal: the column that makes the row. A
+    service's alerts are those of its own team (another team's alert with its `service` label is not its own)."""
+    ours = fleet_alerts([s for s in fleet.services if not s.slos], f'alertstate="firing",{_SERVICE}')
+    firing = f"count by ({names.LABEL_SERVICE}) ({ours})"
     recorded = f'0 * count by ({names.LABEL_SERVICE}) ({{__name__=~"service:.+",{_SERVICE}}})'
     return q.with_dashboard_label(f"({firing} or {recorded}) {_WITHOUT_SLO}")
 
@@ -59,7 +62,7 @@ def key_services_table(
         Query(REQUESTS, _per_service("sum", names.SERVICE_REQUESTS_RATE)),
         Query(ERRORS, _per_service("max", names.SERVICE_ERROR_RATIO, "100 * ")),
         Query(P99, _per_service("max", names.SERVICE_LATENCY_P99)),
-        Query(FIRING, _firing()),
+        Query(FIRING, _firing(fleet)),
     ]
     titles = {f"Value #{chr(ord('A') + i)}": query.legend for i, query in enumerate(queries)}
     panel = table_panel(

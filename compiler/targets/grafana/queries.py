@@ -22,6 +22,7 @@ from compiler.model.promql import Matcher, render_matchers
 from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK
 from compiler.model.types import Fleet, Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import format_duration
+from compiler.targets.grafana.fleet_alerts import fleet_alerts
 from compiler.targets.grafana.groups import (
     by_groups,
     group_matchers,
@@ -359,15 +360,18 @@ def fleet_slo_count() -> str:
     return f"count({_fleet(names.SLO_OBJECTIVE)}) or vector(0)"
 
 
-def fleet_without_data_count(idle_unseen: Sequence[str] = (), group_labels: Sequence[str] = ()) -> str:
+def fleet_without_data_count(
+    idle_unseen: Sequence[str] = (), group_labels: Sequence[str] = (), services: Sequence[Service] = ()
+) -> str:
     """SLOs with an objective but no budget left (no event or slice counted over their whole period), or whose SLI
     has had no series for REPORTING_LOOKBACK (every group's: data that stopped today, its budget still recorded).
     `idle_unseen`: the SLOs (`idle_unseen`) whose SLI has no series while idle and that are not counted as stopped
     then, as their service dashboards leave them (`_while_reporting`). `group_labels` (the fleet's `by:` labels):
     and the SLOs SLODataMissing fires for with a group's labels (a group silent while it was busy at this hour a
     day and a week ago, one whose targets vanished, one without the threshold bucket): the fleet keeps one row per
-    SLO, on its worst reporting group, so a silent tenant was counted nowhere (round 41). Not an SLO-wide firing
-    (an idle error ratio's absent series reads as idle, as above)."""
+    SLO, on its worst reporting group, so a silent tenant was counted nowhere (round 41); those of `services`, each
+    with its own team (fleet_alerts.py). Not an SLO-wide firing (an idle error ratio's absent series reads as idle,
+    as above)."""
     objective = _fleet(names.SLO_OBJECTIVE)
     never = f"{objective} unless {_ON} {_fleet(names.SLO_BUDGET_REMAINING)}"
     stopped = f"{objective} unless {_ON} last_over_time({_fleet(names.SLI_TOTAL_COARSE)}[{REPORTING_LOOKBACK}])"
@@ -375,8 +379,8 @@ def fleet_without_data_count(idle_unseen: Sequence[str] = (), group_labels: Sequ
         stopped = f"({stopped} unless {_ON} ({' or '.join(idle_unseen)}))"
     if not group_labels:
         return f"count({never} or {stopped}) or vector(0)"
-    missing = f'ALERTS{{alertname="{names.SLO_DATA_MISSING}",alertstate="firing",{_fleet("")[1:-1]}'
-    silent = " or ".join(f'{missing},{label}!=""}}' for label in group_labels)
+    missing = f'alertname="{names.SLO_DATA_MISSING}",alertstate="firing",{_fleet("")[1:-1]}'
+    silent = " or ".join(fleet_alerts(services, f'{missing},{label}!=""') for label in group_labels)
     slos = f"{names.LABEL_SERVICE}, {names.LABEL_SLO}"
     return f"count(group by ({slos}) ({never} or {stopped} or {silent})) or vector(0)"
 
