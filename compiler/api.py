@@ -20,6 +20,7 @@ from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import Alongside, generate, prepare
 from compiler.model import build, checks, import_owners, shared_builds, team_claims, team_renames, tree_destinations
 from compiler.model.skipped_notes import explain_skipped
+from compiler.model.tree_names import tree_name_clashes
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
 from compiler.output.bundle import Bundle, BundleError, assemble
@@ -208,6 +209,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         if tree is not None and unsure == Unsure():
             others = tree.every  # read only when a spec of this compile writes a destination
             diagnostics.extend(tree_destinations.tree_clashes(services, receivers, platform, defaults, others))
+            diagnostics.extend(tree_name_clashes(services, tree.of_fleet(platform_files), defaults))
         diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
         raise InputError(diagnostics)

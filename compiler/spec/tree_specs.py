@@ -91,6 +91,13 @@ class TreeSpecs:
             and isinstance(doc.data.get("team"), str)
         )
 
+    def of_fleet(self, platform_files: Sequence[str]) -> Iterator[Document]:
+        """Every document of `every`, when the tree is the platform file's folder (the fleet a compile of that folder
+        reads); nothing when it is a repository's top, which may hold other fleets (examples, test cases)."""
+        folder = os.path.realpath(os.path.dirname(platform_files[0]) or ".") if platform_files else None
+        if folder == self.top:
+            yield from self.every()
+
     def every(self) -> Iterator[Document]:
         """Every document of every unnamed spec of the tree that could be read."""
         for real in self.below(self.top):

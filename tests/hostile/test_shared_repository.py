@@ -371,6 +371,11 @@ def test_a_team_folder_compiled_alone_cannot_write_over_another_teams_service(
     alpha = specs / "teams" / "alpha" / "payapi.yaml"
     alpha.write_text(alpha.read_text().replace("service: payapi", "service: search"))
     platform = ("--platform", str(specs / "platform.yaml"))
+    # bravo's spec out of the tree (another branch): only the output shows its service (with the spec in the tree,
+    # the subset compile refuses the name there first: tests/hostile/test_subset_tree_names.py)
+    bravo = specs / "teams" / "bravo" / "search.yaml"
+    bravo_text = bravo.read_text()
+    bravo.unlink()
     for named in (str(specs / "teams" / "alpha"), str(alpha)):
         result = run_obsc(capsys, "compile", named, *platform, "--out", out, "--no-validate")
         assert result.code == 2, result.out + result.err
@@ -380,4 +385,5 @@ def test_a_team_folder_compiled_alone_cannot_write_over_another_teams_service(
             "over its rules, tests, dashboard and runbooks without reading team 'bravo''s specs."
         ) in result.err
         assert _tree(tmp_path / "out") == before
+    bravo.write_text(bravo_text)
     assert run_obsc(capsys, "validate", str(specs)).code == 2  # the whole directory: `search` defined twice
