@@ -209,7 +209,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         if tree is not None and unsure == Unsure():
             others = tree.every  # read only when a spec of this compile writes a destination
             diagnostics.extend(tree_destinations.tree_clashes(services, receivers, platform, defaults, others))
-            diagnostics.extend(tree_name_clashes(services, tree.of_fleet(platform_files), defaults))
+            diagnostics.extend(tree_name_clashes(services, tree.of_fleet(platform_files), defaults, platform))
         diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
         raise InputError(diagnostics)

@@ -16,15 +16,21 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.build_context import Layer, builtin_defaults
-from compiler.model.types import Service
+from compiler.model.types import Platform, Service
 from compiler.spec.document import Document
 
 _SPEC_API = "obsc/v1"
 
 
-def tree_name_clashes(services: Sequence[Service], others: Iterable[Document], defaults: Layer) -> list[Diagnostic]:
+def tree_name_clashes(
+    services: Sequence[Service], others: Iterable[Document], defaults: Layer, platform: Platform
+) -> list[Diagnostic]:
     """The compiled services whose name, or one of whose dashboard UIDs, a spec of `others` (the tree's specs the
-    compile did not name) already has; `defaults`: the platform's, whose dashboards a spec listing none has."""
+    compile did not name, read only here) already has; `defaults`: the platform's, whose dashboards a spec listing
+    none has. Only in a repository of teams (`secrets.team_spec_dir`): a folder of unrelated cases beside one
+    platform file (tests/errors/) is compiled a case at a time, and its cases share names."""
+    if not platform.secrets.team_spec_dir:
+        return []
     default_dashboards = defaults.data.get("dashboards", builtin_defaults()["dashboards"])
     theirs: dict[str, tuple[str, Location]] = {}  # service name -> its team and where it is named
     uids: dict[str, tuple[str, str, Location]] = {}  # UID -> service, dashboard, where
