@@ -26,7 +26,7 @@ from compiler.model.unsure import Unsure, slo_words
 from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.command import with_format
-from compiler.output.subset import Subset, is_subset
+from compiler.output.subset import Subset, is_subset, services_in_output
 from compiler.spec import discovery, file_caps, foreign, jsonnet_total, loader, prune, schema, tree_specs
 from compiler.spec.document import Document, Path
 from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
@@ -50,6 +50,7 @@ class CompileOptions:
     # The choices explained with -v (Compilation.notes): worked out per spec (~3% of a fleet's cold compile) only
     # when someone reads them; the CLI asks only at -v.
     notes: bool = True
+    in_output: frozenset[tuple[str, str]] = frozenset()  # (service, team) compiled in --out: a clash blames the other
 
 
 def options_for_command(
@@ -65,7 +66,8 @@ def options_for_command(
     layout was given (--format, or the one --out records), else a platform's declared one wins; `notes`: work out
     the choices -v explains."""
     command = regenerate_command(specs, out_dir, fmt)
-    return CompileOptions(tuple(jpath), platform_file, fmt, command, format_given=given, notes=notes)
+    in_output = services_in_output(out_dir)
+    return CompileOptions(tuple(jpath), platform_file, fmt, command, given, notes=notes, in_output=in_output)
 
 
 @dataclass
@@ -205,7 +207,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             f"{path}: not read as a spec: the platform's standard dashboard {name!r}" for path, name in standard
         )
         diagnostics.extend(_folder_owner_problems(sources, services, platform, unsure, tree))
-        diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
+        diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform, options.in_output))
         if tree is not None and unsure == Unsure():
             others = tree.every  # read only when a spec of this compile writes a destination
             diagnostics.extend(tree_destinations.tree_clashes(services, receivers, platform, defaults, others))

@@ -166,10 +166,14 @@ def check_fleet(
     receivers: Sequence[Receiver],
     unsure: Unsure = EVERYTHING_KNOWN,
     platform: Platform | None = None,
+    in_output: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Diagnostic]:
+    """`in_output`: (service, team) of the specs compiled in --out already: read first, so a duplicate name or a
+    dashboard UID clash is said at the spec that is new there, not at whichever the file order reads second."""
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
-    for service in services:
+    ordered = sorted(services, key=lambda s: (s.name, s.team) not in in_output)  # stable: file order otherwise
+    for service in ordered:
         if service.name in first:
             found.append(
                 Diagnostic(
@@ -179,7 +183,7 @@ def check_fleet(
                 )
             )
         first.setdefault(service.name, service)
-    found.extend(dashboard_uid_clashes(services))
+    found.extend(dashboard_uid_clashes(ordered))
     found.extend(folder_uid_clashes(services, platform))
     found.extend(dashboard_folder_uid_clashes(services, platform))
     found.extend(reserved_namespace_clashes(services, platform))

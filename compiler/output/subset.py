@@ -145,6 +145,20 @@ def _dashboard_uid_clashes(owned: set[str], bundle: Bundle, subset: Subset, out_
     return problems
 
 
+def services_in_output(out_dir: str) -> frozenset[tuple[str, str]]:
+    """(service, team) of each service whose dashboard the output's manifest lists: the specs already compiled there,
+    so that a clash of two specs is said at the one that is not (the newcomer), not at the one read second."""
+    root = os.path.realpath(out_dir)
+    manifest = tree.read_regular(os.path.join(root, conventions.MANIFEST))[0] if os.path.isdir(root) else None
+    teams_dir = conventions.GRAFANA_DASHBOARDS_DIR + "/teams/"
+    found = set()
+    for path in parse_manifest(manifest) if manifest else ():
+        service = owner(path)
+        if path.startswith(teams_dir) and service is not None:
+            found.add((service, path[len(teams_dir) :].split("/")[0]))
+    return frozenset(found)
+
+
 def _dashboard_uid(path: str) -> str:
     """The Grafana UID of a per-service dashboard file (`<team>/<service>[.<dashboard>].json`), "" for others."""
     if not path.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/teams/") or not path.endswith(".json"):
