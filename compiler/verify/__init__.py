@@ -126,6 +126,8 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     at = {s.name: _at_service(s, docs, findings) for s in fleet.services}
     forged_alerts.forging_rules(rule_groups(), fleet.services, lambda name, message: at[name](message))
     loaded = functools.cache(lambda name: bool(rules.owned_groups(rule_groups(), name, services)))
+    ours = {id(g) for name in services for g in rules.owned_groups(rule_groups(), name, services)}
+    forged_alerts.impostor_rules(rule_groups(), lambda g: id(g) in ours, fleet.services, lambda n, m: at[n](m))
     forged_alerts.stray_series(prometheus, fleet.services, loaded, lambda name, message: at[name](message))
     return Report(sorted(set(findings), key=sort_key), sorted(set(notes), key=sort_key))
 

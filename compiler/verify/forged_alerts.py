@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from compiler import conventions
+from compiler.model.build_thresholds import builtin_alert_names
 from compiler.model.types import Service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 
@@ -47,10 +48,40 @@ def forging_rules(groups: Iterable[Mapping[str, Any]], services: Sequence[Servic
                 say(
                     service.name,
                     f"Prometheus loads a recording rule that writes {rule['name']}{{{said}}} ({where}): obsc's rules "
-                    f"read {conventions.ALERTS_SERIES} as the alerts that are pending or firing, so this series holds "
-                    f"back or mutes the pages of service {service.name!r} while nothing notifies; only Prometheus's "
+                    f"read {conventions.ALERTS_SERIES} as the alerts pending or firing, so this series can hold "
+                    f"back or mute the pages of service {service.name!r} while nothing notifies; only Prometheus's "
                     "alerting rules may write it: remove the rule",
                 )
+
+
+def impostor_rules(
+    groups: Iterable[Mapping[str, Any]],
+    owned: Callable[[Mapping[str, Any]], bool],
+    services: Sequence[Service],
+    say: Say,
+) -> None:
+    """A finding at each service named by the `service` label of an alerting rule outside obsc's groups (`owned`)
+    that takes one of obsc's alert names (and names no other team): obsc's ALERTS reads and Alertmanager's inhibit
+    rules take it for obsc's own (another file's ServiceDown mutes the service's other alerts), and it pages the
+    service's team. A rule without that label (a hand-written ServiceDown of every job) is not judged."""
+    taken = frozenset(builtin_alert_names())
+    for group in groups:
+        if owned(group):
+            continue
+        for rule in group.get("rules") or []:
+            if not isinstance(rule, dict) or rule.get("type") != "alerting" or rule.get("name") not in taken:
+                continue
+            labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+            where = f"group {str(group.get('name', ''))!r} in {str(group.get('file', '')) or 'an unnamed file'}"
+            for service in services:
+                if labels.get(conventions.LABEL_SERVICE) == service.name and _reaches(labels, service):
+                    say(
+                        service.name,
+                        f"Prometheus loads an alerting rule named {rule['name']} outside obsc's groups ({where}"
+                        f"{', labels ' + _labels_text(labels) if labels else ''}): obsc's rules and Alertmanager's "
+                        "inhibit rules take an alert of that name for obsc's own, so it can hold back or mute "
+                        f"the pages of service {service.name!r} and page its team; rename that alert",
+                    )
 
 
 def stray_series(prometheus: Prometheus, services: Sequence[Service], loaded: Callable[[str], bool], say: Say) -> None:
@@ -87,7 +118,7 @@ def stray_series(prometheus: Prometheus, services: Sequence[Service], loaded: Ca
         say(
             name,
             f"{shown}{more}: no pending or firing alert of this Prometheus stands for it, yet obsc's rules read it as "
-            f"one, so it holds back or mutes the pages of service {name!r} while nothing notifies; {source}",
+            f"one, so it can hold back or mute the pages of service {name!r} while nothing notifies; {source}",
         )
 
 

@@ -30,7 +30,7 @@ metrics:
 slos: [{name: availability, objective: 99, sli: {errors: errors, total: requests}}]
 """
 FAST = {"alertname": "SLOErrorBudgetBurnFast", "service": "shop", "team": "core", "slo": "availability"}
-FORGED = "holds back or mutes the pages of service 'shop'"
+FORGED = "mute the pages of service 'shop'"
 
 
 def _groups(tmp_path: Path) -> list[dict[str, Any]]:
@@ -137,3 +137,21 @@ def test_a_series_whose_state_differs_from_the_alert_is_a_finding(tmp_path: Path
         tmp_path, series=[{**FAST, "alertstate": "firing"}], alerts=[{"labels": FAST, "state": "pending"}]
     )
     assert len(found) == 1 and "honor_labels" in found[0], found
+
+
+def _impostor(labels: dict[str, str], name: str = "ServiceDown") -> dict[str, Any]:
+    rule = {"type": "alerting", "name": name, "query": "vector(1)", "labels": labels, "duration": 0}
+    return {"name": "quiet", "file": "/etc/prometheus/rules/alpha-extra.yaml", "interval": 60, "rules": [rule]}
+
+
+def test_an_alerting_rule_taking_obscs_name_and_the_services_labels_is_a_finding(tmp_path: Path) -> None:
+    """Another file's ServiceDown labelled as shop's: Alertmanager's inhibit rules take it for obsc's own."""
+    found = _findings(tmp_path, [_impostor({"service": "shop", "team": "core", "severity": "critical"})])
+    assert len(found) == 1, found
+    assert "an alerting rule named ServiceDown outside obsc's groups (group 'quiet' in /etc/" in found[0]
+
+
+def test_hand_written_alerts_of_other_names_or_services_are_no_finding(tmp_path: Path) -> None:
+    """The control: a hand-written alert of the service under its own name, and a ServiceDown of every job."""
+    others = [_impostor({"service": "shop", "team": "core"}, "ShopQueueFull"), _impostor({}), _impostor({"team": "x"})]
+    assert _findings(tmp_path, others) == []
