@@ -17,7 +17,7 @@ where another lane's short window would complete it. So two checks:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -127,6 +127,9 @@ class Judge:
     def __init__(self, burns: Sequence[Burn], needed: float, windows: Sequence[int]) -> None:
         self._burns, self._needed, self._windows = burns, needed, windows
         self._known: dict[int, tuple[_State, list[Columns]]] = {}  # id(state) → the state (kept alive), its columns
+        # (id(state), rule index) → (the state, kept alive, a fact of it): `fits` asks each of these of the same
+        # lanes for every group a lane is tried beside (the start faults were ~half a cold compile's planning)
+        self._facts: dict[tuple[str, int, int], tuple[_State, bool]] = {}
 
     def columns(self, state: _State) -> list[Columns]:
         """The state's verdicts per rule (a state is not changed once planning asks about it)."""
@@ -142,9 +145,35 @@ class Judge:
             c.alone for r, c in zip(self._burns, self.columns(lane.state), strict=True) if r.window in rule.pages
         )
 
+    def _fact(self, what: str, state: _State, r: int, work: Callable[[], bool]) -> bool:
+        """`work()`, a fact of the state and the rule `self._burns[r]` alone, worked out once (a state is not
+        changed once planning asks about it)."""
+        key = (what, id(state), r)
+        known = self._facts.get(key)
+        if known is None or known[0] is not state:
+            known = self._facts[key] = (state, work())
+        return known[1]
+
+    def _paged(self, lane: Lane, r: int) -> bool:
+        """Whether the lane feeds a page the start of `self._burns[r]` reads, or a page pair of it fires there."""
+        rule = self._burns[r]
+        return self._fact("paged", lane.state, r, lambda: rule.paged(lane.state) or self._pages(lane, rule))
+
+    def _start_turns(self, lane: Lane, r: int) -> bool:
+        """Whether the start of `self._burns[r]` (as written or under one of its faults) says otherwise in the
+        lane when another lane's page is read: only for a pair whose long window holds failures."""
+        rule, state = self._burns[r], lane.state
+        return self._fact(
+            "turns",
+            state,
+            r,
+            lambda: _burning(state, rule)
+            and any(f.starts(state, over=o) != f.starts(state, True, o) for f, o in rule.start_faults()),
+        )
+
     def fits(self, lanes: Sequence[Lane]) -> bool:
         held = frozenset().union(*(lane.state.held for lane in lanes))
-        for rule in self._burns:
+        for r, rule in enumerate(self._burns):
             # A pair's ALERTS join drops the lane label too: one lane's alert holds every lane's short window that
             # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
             # Its short window over the line holds it the same way: lanes whose pair is not up and whose short
@@ -163,12 +192,8 @@ class Judge:
             # are kept apart from it.
             # So do the start's faults (its `S > L` lowered: a lane at 0.8x the line with no page of its own starts
             # alone, and another lane's page would hide that).
-            paged = rule.started and any(rule.paged(lane.state) or self._pages(lane, rule) for lane in lanes)
-            if paged and any(
-                _burning(lane.state, rule) and r.starts(lane.state, over=o) != r.starts(lane.state, True, o)
-                for lane in lanes
-                for r, o in rule.start_faults()
-            ):
+            paged = rule.started and any(self._paged(lane, r) for lane in lanes)
+            if paged and any(self._start_turns(lane, r) for lane in lanes):
                 return False
             if rule.window in held and any(
                 rule.window not in lane.state.held
