@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -185,3 +186,25 @@ def test_a_page_pairs_day_long_short_window_starts_it_on_its_plain_ratio() -> No
     pair = BurnWindow(Tier.CRITICAL, "weekly", 604800, 86400)
     state = _State(coarse=Decimal("0.02"), totals={slo_state._COARSE: Decimal(100) / 86400})
     assert short_holds(state, pair, 0.015, (259200,), thin=True)
+
+
+def test_a_judge_works_out_each_lanes_page_and_start_faults_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan asks about each lane beside every group it is tried in; whether the lane feeds a page and whether
+    another lane's page turns its start (under each fault of the start) are the lane's own, worked out once per
+    lane and rule. Once per group asked, they were half of a cold compile's planning (issue 15). The answers stay
+    those of a judge asked about that group alone."""
+    rule = Burn("Fast", 120, HOUR, SHORT, 0.01, (), "fast", started=True, pages=frozenset({"fast"}))
+    faults: list[Burn] = []
+    real = Burn.start_faults
+    monkeypatch.setattr(Burn, "start_faults", lambda self: faults.append(self) or real(self))
+    pool = [
+        Lane(_State(ratios={SHORT: ratio, HOUR: Decimal("0.02")}, paged=paged), frozenset({"Fast"}), 900)
+        for ratio in (Decimal(0), Decimal("0.008"), Decimal("0.0125"), Decimal("0.05"))
+        for paged in (False, True)
+    ]
+    groups = [[a, b] for a in pool for b in pool if a is not b]
+    judge = Judge([rule], 0.0, WINDOWS)  # one judge for every question, as a plan asks them
+    asked = [judge.fits(lanes) for lanes in groups]
+    assert 0 < len(faults) <= len(pool)  # was once per lane of each group asked (56 groups)
+    assert asked == [Judge([rule], 0.0, WINDOWS).fits(lanes) for lanes in groups]
+    assert True in asked and False in asked  # both answers given

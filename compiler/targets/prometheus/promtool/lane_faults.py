@@ -127,7 +127,7 @@ class Judge:
     def __init__(self, burns: Sequence[Burn], needed: float, windows: Sequence[int]) -> None:
         self._burns, self._needed, self._windows = burns, needed, windows
         self._known: dict[int, tuple[_State, list[Columns]]] = {}  # id(state) → the state (kept alive), its columns
-        # (id(state), rule index) → (the state, kept alive, a fact of it): `fits` asks each of these of the same
+        # (which fact, id(state), rule index) → (the state, kept alive, the fact): `fits` asks each of these of the same
         # lanes for every group a lane is tried beside (the start faults were ~half a cold compile's planning)
         self._facts: dict[tuple[str, int, int], tuple[_State, bool]] = {}
 
@@ -163,13 +163,13 @@ class Judge:
         """Whether the start of `self._burns[r]` (as written or under one of its faults) says otherwise in the
         lane when another lane's page is read: only for a pair whose long window holds failures."""
         rule, state = self._burns[r], lane.state
-        return self._fact(
-            "turns",
-            state,
-            r,
-            lambda: _burning(state, rule)
-            and any(f.starts(state, over=o) != f.starts(state, True, o) for f, o in rule.start_faults()),
-        )
+
+        def turns() -> bool:
+            if not _burning(state, rule):
+                return False
+            return any(f.starts(state, over=o) != f.starts(state, True, o) for f, o in rule.start_faults())
+
+        return self._fact("turns", state, r, turns)
 
     def fits(self, lanes: Sequence[Lane]) -> bool:
         held = frozenset().union(*(lane.state.held for lane in lanes))
