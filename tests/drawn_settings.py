@@ -6,13 +6,15 @@ Round 49 widened it (from a second seeded source, so each seed still draws benea
 and raw SLIs, a catalog for an SLO's own period, SLOs grouped by two labels, memory tiers, threshold alerts below
 a line or per instance. Round 50 draws relays over them (tests/drawn_relays.py, a third seeded source): a collector
 of the same or another team with the batch service and another team's service behind it, a Pushgateway relay, odd
-label values, objectives to 99.999%, ingest delays, traffic-anomaly tiers.
+label values, objectives to 99.999%, ingest delays, traffic-anomaly tiers. Round 51 draws what round 50 added
+(tests/drawn_round51.py, a fourth seeded source; `--level 50` draws round 50's fleets): evaluation intervals,
+Pushgateway jobs, CronJobs, proxy latency thresholds, crash-loop holds, two relays, a grouped relay, large floors.
 
 obsc must never fail its own generated tests: exit 1 (promtool or amtool rejected a case obsc wrote), 70 or a
 traceback is a bug, and so is an exit 2 whose message names no file. tests/drawn_fleets.py draws whole fleets
 with the usual holds; this draws few services and unusual settings, so a few hundred draws reach more of them.
 
-    python -m tests.drawn_settings 1-300 [--keep DIR]
+    python -m tests.drawn_settings 1-300 [--keep DIR] [--level 50]
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import yaml
 
 from tests.drawn_fleets import LOCATED, seed_list
 from tests.drawn_relays import widen
+from tests.drawn_round51 import widen51
 
 HOLDS = ["0s", "15s", "30s", "1m", "2m", "3m", "5m", "10m", "15m", "30m", "1h"]
 PAIR_HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h"]
@@ -226,16 +229,22 @@ class Drawer:
         return spec
 
 
-def draw(seed: int, widened: bool = True) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
+def draw(
+    seed: int, widened: bool = True, level: int = 51
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
     """The platform, the service and the other specs (by file stem) of `seed`; `widened`: with round 49's draws
-    and round 50's relays (tests/drawn_relays.py)."""
+    and round 50's relays (tests/drawn_relays.py); `level` 51 adds round 51's (tests/drawn_round51.py), 50 draws
+    the fleet the seed drew in round 50."""
     drawer = Drawer(seed, widened)
     platform, service = drawer.platform(), drawer.service()
-    return platform, service, widen(seed, platform, service) if widened else {}
+    if not widened:
+        return platform, service, {}
+    others = widen(seed, platform, service)
+    return platform, service, widen51(seed, platform, service, others) if level >= 51 else others
 
 
-def write(seed: int, specs: Path, widened: bool = True) -> None:
-    platform, service, others = draw(seed, widened)
+def write(seed: int, specs: Path, widened: bool = True, level: int = 51) -> None:
+    platform, service, others = draw(seed, widened, level)
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
     for stem, spec in {"batch": service, **others}.items():
@@ -253,12 +262,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("seeds", help="e.g. 1-300 or 4,9,12")
     parser.add_argument("--keep", type=Path, help="keep each drawn fleet under DIR/<seed>")
+    parser.add_argument("--level", type=int, choices=(50, 51), default=51, help="50: the fleets round 50 drew")
     args = parser.parse_args()
     bad = 0
     for seed in seed_list(args.seeds):
         with tempfile.TemporaryDirectory(prefix=f"settings-{seed}-") as tmp:
             root = args.keep / str(seed) if args.keep else Path(tmp)
-            write(seed, root / "specs")
+            write(seed, root / "specs", level=args.level)
             done = subprocess.run(
                 [sys.executable, "-m", "compiler", "compile", str(root / "specs"), "--out", str(root / "out"), "-q"],
                 capture_output=True,
