@@ -209,6 +209,7 @@ def _second_relay(platform: dict[str, Any], others: dict[str, dict[str, Any]], r
     if cart is None:
         return
     if r.chance(0.2):  # a chain: the gateway itself behind the collector (refused at cart's relay: line)
+        twin["targets"] = {"job": collector["selector"]["job"]}  # its own `up` is the collector's
         twin["targets_via"] = "collector"
         twin["relay"] = {"service": "otel-collector", "team": collector["team"]}
     if r.chance(0.5):

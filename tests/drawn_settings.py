@@ -275,9 +275,13 @@ def main() -> int:
                 text=True,
                 check=False,
             )
+            if args.keep:
+                (root / "stderr").write_text(done.stderr)
         problem = verdict(done.returncode, done.stderr)
         bad += bool(problem)
         first = next((x for x in done.stderr.splitlines() if "warning" not in x), "")
+        if done.returncode == 1:  # the first case obsc failed, by name
+            first = next((x.split("name: ", 1)[1] for x in done.stderr.splitlines() if "name: " in x), first)
         print(f"{seed} {done.returncode} {problem or 'ok'} {first[:200]}", flush=True)
     return 1 if bad else 0
 
