@@ -10,13 +10,15 @@ case fed until 30m (test_merged_lane_spans.py).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
-from tests.drawn_settings import verdict, write
+from tests.drawn_settings import draw, verdict, write
 
 
 @pytest.mark.parametrize("seed", [1, 7, 40, 151, 198, 302])
@@ -26,3 +28,33 @@ def test_drawn_settings_pass_their_own_tests(tmp_path: Path, capsys: pytest.Capt
     write(seed, tmp_path / "specs", widened=False)  # the fleet the seed drew when it failed
     done = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(tmp_path / "out"), "-q")
     assert verdict(done.code, done.err) == "", done.err[-3000:]
+
+
+# Digests of the fleets rounds 48 and 50 drew (json, sorted keys): a new round draws from a seeded source of its
+# own, so the seeds that found a failure still draw that fleet (`--level 50`, `widened=False`).
+ROUND_48_SEEDS_1_300 = "184afa3a54cd1a310e9198e3a57e3e7a464d579971323909fea6c1e3573359f9"
+ROUND_50_SEEDS_601_880 = "7ddaf8f8ddc3f92c11983b2492dc08bb5ebad94eb84ddadb3ff1099f6bae5f1c"
+
+
+def _digest(fleets: list[object]) -> str:
+    return hashlib.sha256(json.dumps(fleets, sort_keys=True).encode()).hexdigest()
+
+
+def test_old_seeds_draw_the_fleets_they_drew() -> None:
+    assert _digest([draw(seed, widened=False) for seed in range(1, 301)]) == ROUND_48_SEEDS_1_300
+    assert _digest([draw(seed, level=50) for seed in range(601, 881)]) == ROUND_50_SEEDS_601_880
+
+
+def test_round_51_draws_over_round_50s_fleet() -> None:
+    """Each of round 51's draws is reached over seeds 881-1080, and the seed's round-50 specs are still there."""
+    seen: set[str] = set()
+    for seed in range(881, 1081):
+        platform, service, others = draw(seed)
+        assert set(draw(seed, level=50)[2]) <= set(others)
+        seen.update(others)
+        seen.update(k for k in platform["defaults"].get("slo_alerts", {}) if k == "evaluation_interval")
+        seen.update("large floor" for slo in service["slos"] if slo.get("min_bad_events") in (50, 1000))
+        if "by" in others.get("otel-collector", {"slos": [{}]})["slos"][0]:
+            seen.add("grouped relay")
+    wanted = {"evaluation_interval", "ledger-push", "reports-cron", "reviews", "shop-ingress", "otel-gateway"}
+    assert wanted | {"large floor", "grouped relay"} <= seen
