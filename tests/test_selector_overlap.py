@@ -134,3 +134,26 @@ def test_targets_shared_through_a_relay_are_said_to_page_each_team(
     assert first.startswith(f"obsc: warning: {tmp_path}/specs/api.yaml:2:10: service api (team pay) targets")
     assert "api and api-v2 each page ServiceDown, to team pay and team pay-eu, for one outage" in first
     assert ("both name them a relay" in first) == both
+
+
+def test_services_held_by_two_relays_of_one_up_are_not_said_to_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two specs of one collector (`otel-collector` of team pay, `otel-gateway` of team pay-eu, one `up`), api
+    held by the first and api-v2 by the second: neither api nor api-v2 pages ServiceDown, yet their pair was
+    warned that each pages and told to name the relay they both name (drawn settings seed 944, round 51). What
+    does double-page, the two relays, is still said."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    for relay, team in (("otel-collector", "pay"), ("otel-gateway", "pay-eu")):
+        (specs / f"{relay}.yaml").write_text(SPEC.format(service=relay, team=team, selector="{job: otel}", extra=""))
+    for service, team, relay in (("api", "pay", "otel-collector"), ("api-v2", "pay-eu", "otel-gateway")):
+        held = f"targets: {{job: otel}}\ntargets_via: collector\nrelay: {{service: {relay}, team: {team}}}\n"
+        (specs / f"{service}.yaml").write_text(SPEC.format(service=service, team=team, selector="{app: x}", extra=held))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0, result.err
+    warned = [line for line in result.err.splitlines() if "warning" in line and "otel" in line]
+    assert not [w for w in warned if "service api (team pay)" in w and "service api-v2 " in w], warned
+    assert not [w for w in warned if "service api-v2 (team pay-eu)" in w and "service api " in w], warned
+    assert [w for w in warned if "service otel-collector (team pay)" in w and "otel-gateway" in w], warned

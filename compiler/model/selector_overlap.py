@@ -43,10 +43,13 @@ def overlaps(services: Sequence[Service]) -> list[str]:
 
 
 def _relay_handled(service: Service, other: Service, by_name: dict[str, Service]) -> bool:
-    """One of the two is the other's relay and its page holds the other's back, or both are held by one relay's
-    (model/relays.py): one outage, one page, nothing to warn of."""
+    """One of the two is the other's relay and its page holds the other's back, or both are held by a relay's
+    page (model/relays.py): neither pages ServiceDown for this outage, so their pair has nothing to warn of. Held
+    by two relays of one `up` (two specs of one collector), the relays' double page is said of the relays' own
+    pair and of each held service beside the relay it does not name (drawn settings seed 944, round 51: the pair
+    of held services was told both page and to name a relay they both named)."""
     mine, theirs = relay_of(service, by_name), relay_of(other, by_name)
-    return mine is other or theirs is service or (mine is not None and mine is theirs)
+    return mine is other or theirs is service or (mine is not None and theirs is not None)
 
 
 def _message(
