@@ -157,3 +157,31 @@ def test_a_recording_groups_interval_asks_nothing() -> None:
     recording = {"name": "R", "interval": 90, "rules": [{"type": "recording", "name": "r", "duration": 0}]}
     check_restarts([_alerting("A", 30, 300), recording], RestartFlags(120, 60), found.append)
     assert found == []
+
+
+def test_the_finding_says_how_long_alertmanager_keeps_an_alert_at_the_slow_interval() -> None:
+    """At 1m30s evaluations Alertmanager keeps an alert four intervals (6m) past its last send, not four resend
+    delays (4m): the longer of the two (review51: the text read the resend delay alone)."""
+    found: list[str] = []
+    check_restarts([_alerting("A", 90, 300)], RestartFlags(120, 60), found.append)
+    assert len(found) == 1 and "keeps an alert 6m past its last send" in found[0], found
+    assert "a restart longer than 1m30s outlasts it" in found[0], found
+
+
+def test_a_group_whose_interval_is_unsaid_asks_for_no_resend_delay() -> None:
+    """A group the server reports without an interval is no 0s interval to bridge (review51: read as 0s, a 30s
+    resend delay was asked to become 40s)."""
+    found: list[str] = []
+    unsaid = {"name": "A", "rules": [{"type": "alerting", "name": "A", "duration": 300}]}
+    check_restarts([unsaid], RestartFlags(120, 30), found.append)
+    assert found == []
+
+
+@pytest.mark.parametrize(("holds", "more"), [(3, ""), (4, " and 1 more")])
+def test_the_grace_period_finding_names_three_holds_and_counts_the_rest(holds: int, more: str) -> None:
+    found: list[str] = []
+    groups = [_alerting(f"A{n}", 30, 60 * (n + 1)) for n in range(holds)]
+    check_restarts(groups, RestartFlags(600, 60), found.append)
+    assert len(found) == 1, found
+    assert "A0 (for: 1m), A1 (for: 2m), A2 (for: 3m)" + more + ":" in found[0], found
+    assert "A3 (for" not in found[0] and ("more" in found[0]) == bool(more), found
