@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from compiler.cli import cli
@@ -69,3 +70,19 @@ def test_failing_runs_keep_the_schedule_time_fresh_and_the_last_success_stale(tm
         expr = f'count(ALERTS{{alertname="SLOFreshnessStale",alertstate="firing",slo="{slo}"}}) or vector(0)'
         checks.append({"expr": expr, "eval_time": "300m", "exp_samples": [{"labels": "{}", "value": stale}]})
     assert _promtool(tmp_path, rules, "reports", series, checks) == ""
+
+
+@pytest.mark.parametrize(
+    ("series", "said"),
+    [
+        ("kube_cronjob_next_schedule_time", "when the CronJob will next create a Job"),
+        ("kube_cronjob_created", "when the CronJob object was created"),
+        ("kube_job_created", "when a Job object was created"),
+    ],
+)
+def test_a_next_schedule_or_creation_time_is_warned_of_too(tmp_path: Path, series: str, said: str) -> None:
+    """kube-state-metrics' other times that say nothing of a success (review51: each one's entry dropped alone
+    left every test passing)."""
+    spec = HEAD.replace("kube_job_status_start_time", series) + STARTED
+    found = _validate(tmp_path, spec)
+    assert len(found) == 1 and f"reads {series}, {said}" in found[0], found
