@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from compiler.cli import cli
@@ -125,3 +126,30 @@ def test_traefik_and_coredns_thresholds_off_their_buckets_are_warned_of(tmp_path
     assert len(found) == 1 and "is written by CoreDNS" in found[0] and 'no le="0.1"' in found[0], found
     assert "(64ms or 128ms)" in found[0]
     assert _validate(tmp_path, COREDNS + AT_128) == []
+
+
+@pytest.mark.parametrize("series", ["response", "connect", "header"])
+def test_ingress_nginx_other_durations_off_the_default_buckets_are_warned_of(tmp_path: Path, series: str) -> None:
+    """ingress-nginx writes its response, connect and header durations with the same default buckets as its
+    request durations (review51: the pattern cut to request|response lived)."""
+    spec = NGINX.replace("request_duration_seconds", f"{series}_duration_seconds")
+    found = _validate(tmp_path, spec + AT_300)
+    assert len(found) == 1 and "is written by ingress-nginx" in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("spec", "first", "last"),
+    [(ISTIO, "1ms", "1h"), (NGINX, "5ms", "10s")],
+)
+def test_the_first_and_last_default_buckets_are_not_warned_of(tmp_path: Path, spec: str, first: str, last: str) -> None:
+    """Each proxy's default list, both ends (review51: the client's 10 s bucket or Envoy's 1h dropped lived)."""
+    slos = "".join(f"  - {{name: p{n}, objective: 99, sli: {{latency: latency, threshold: {t}}}}}\n" for n, t in
+                   enumerate((first, last)))  # fmt: skip
+    assert _validate(tmp_path, spec + slos) == []
+
+
+def test_two_slos_at_one_threshold_off_the_buckets_say_it_once(tmp_path: Path) -> None:
+    """One warning at the histogram, its reason said once however many SLOs read the threshold (review51: the
+    reason said again for each SLO lived)."""
+    found = _validate(tmp_path, ISTIO + AT_300 + AT_300.replace("p300", "p300-strict").replace("99,", "99.9,"))
+    assert len(found) == 1 and found[0].count('have no le="300"') == 1, found
