@@ -153,3 +153,10 @@ def test_two_slos_at_one_threshold_off_the_buckets_say_it_once(tmp_path: Path) -
     reason said again for each SLO lived)."""
     found = _validate(tmp_path, ISTIO + AT_300 + AT_300.replace("p300", "p300-strict").replace("99,", "99.9,"))
     assert len(found) == 1 and found[0].count('have no le="300"') == 1, found
+
+
+def test_a_histogram_named_around_a_proxys_name_is_not_the_proxys(tmp_path: Path) -> None:
+    """Only the proxy's own series names carry its buckets: an application's `checkout_envoy_rq_time_seconds` is
+    written with buckets of its own (review51: the names searched instead of matched whole lived)."""
+    spec = NGINX.replace("nginx_ingress_controller_request_duration_seconds", "checkout_envoy_rq_time_seconds")
+    assert _validate(tmp_path, spec + AT_300) == []
