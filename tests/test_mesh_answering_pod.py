@@ -81,3 +81,21 @@ def test_a_total_outage_pages_selected_by_service_and_not_by_workload(tmp_path: 
         rules = _rules(folder, "reviews", HEAD + RATIO % (selector, "source"))
         checks = [_firing("SLOErrorBudgetBurnFast", "45m", pages)]
         assert _promtool(folder, rules, "reviews", series, checks) == "", name
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "destination_workload",
+        "destination_workload_namespace",
+        "destination_app",
+        "destination_version",
+        "destination_canonical_service",
+        "destination_canonical_revision",
+    ],
+)
+def test_each_label_of_the_answering_pod_is_warned_of_alone(tmp_path: Path, label: str) -> None:
+    """Each label Istio's caller sidecar takes from the pod that answered, pinned alone (review51: the canonical
+    service or the version dropped from the list lived)."""
+    found = _warnings(tmp_path, RATIO % (f"{label}: reviews, destination_service_name: reviews", "source"))
+    assert len(found) == 1 and f"by {label}, which" in found[0], found
