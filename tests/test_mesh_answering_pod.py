@@ -99,3 +99,18 @@ def test_each_label_of_the_answering_pod_is_warned_of_alone(tmp_path: Path, labe
     service or the version dropped from the list lived)."""
     found = _warnings(tmp_path, RATIO % (f"{label}: reviews, destination_service_name: reviews", "source"))
     assert len(found) == 1 and f"by {label}, which" in found[0], found
+
+
+def test_a_raw_total_pinning_the_answering_pod_in_a_later_selector_is_warned_of(tmp_path: Path) -> None:
+    """Every selector of a raw SLI's total is read, not only its first (review51: the first alone lived)."""
+    calls = 'istio_requests_total{$selector,reporter="source"%s}'
+    failed, pinned = calls % ',response_code=~"5.."', calls % ',destination_workload="reviews-v2"'
+    errors = f"sum(rate({failed}[$window]))"
+    total = f"sum(rate({calls % ''}[$window])) + sum(rate({pinned}[$window]))"
+    raw = (
+        "selector: {destination_service_name: reviews}\n"
+        "slos:\n  - name: availability\n    objective: 99.9\n    sli:\n      raw:\n"
+        f"        errors: '{errors}'\n        total: '{total}'\n"
+    )
+    found = _warnings(tmp_path, raw)
+    assert len(found) == 1 and "by destination_workload, which" in found[0], found
