@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.targets.prometheus.service_down import service_down_expr
+from compiler.targets.prometheus.service_down import crash_loop_text, service_down_expr
 from tests.conftest import require_tool
 from tests.promtool_helpers import promtool_report, rules_checked_by
 from tests.test_service_down_crash_loop import SPEC
@@ -97,3 +97,11 @@ def test_the_churn_guard_reads_twice_the_hold_before_the_window() -> None:
     service's moments before its first target (read as down) held the branch for a hold more, and paged."""
     assert 'count(last_over_time(up{job="x"}[2m] offset 2m))' in service_down_expr('up{job="x"}', 60)
     assert 'count(last_over_time(up{job="x"}[10m] offset 10m))' in service_down_expr('up{job="x"}', 300)
+
+
+def test_the_description_says_a_loops_page_ends_up_to_twice_the_hold_after_it() -> None:
+    """A share counts while it was at half or less at some minute of the last hold, read over twice the hold: the
+    page ends up to twice the hold after the instances return (review51: the text saying one hold lived)."""
+    text = crash_loop_text(300)
+    assert "at some minute of the last 5m, every instance was up at half or fewer of its scrapes in the 10m" in text
+    assert text.endswith("one loop is one page, which ends up to 10m after the instances return.")
