@@ -201,3 +201,23 @@ def test_dropping_the_relays_page_from_either_clause_is_killed() -> None:
     )
     assert total == 2  # one clause each, sampled or not
     assert not alive, [m.what for m in alive]
+
+
+def test_a_relay_of_the_same_team_is_read_as_the_relay(tmp_path: Path) -> None:
+    """A collector of team web in front of web's cart: its page is still the relay's, told apart by its service,
+    not its team (review51: told by the team, it was read as cart's own ServiceDown and its drop case went)."""
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    same = {
+        "cart": CART.replace("team: obs}", "team: web}"),
+        "otel-collector": COLLECTOR.replace("team: obs", "team: web"),
+    }
+    for name, text in {"platform": PLATFORM, **same}.items():
+        (folder / f"{name}.yaml").write_text(text)
+    fleet, _ = load_fleet([str(folder)], CompileOptions(), {})
+    cart = next(s for s in fleet.services if s.name == "cart")
+    assert stop_page_names(cart, Tier.WARNING) == [
+        "SLOTrafficStopped",
+        "ServiceDown",
+        "ServiceDown of its relay otel-collector (team web)",
+    ]
