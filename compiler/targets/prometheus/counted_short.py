@@ -213,6 +213,7 @@ def started_by_counted_short(
     selector: str,
     held: str,
     paged: str = "",
+    up: str = "",
 ) -> list[str]:
     """`holds` with a page pair's short window's start side (the line `  <short> > <line>`) over the line only if it
     stays so without its newest failure (`S > line and (E x N - 1 > T x N x line or ...)`: its failures less one
@@ -242,7 +243,12 @@ def started_by_counted_short(
     less-one alone: slices are never thin, and a steady burn of one bad slice an hour (16.7x at 99.9%) never holds
     two in a 30m or 5m window, so its first page would never come (tests/test_slice_outage_recovery.py). Counted,
     not read from the ratio: at a 15s evaluation one failed 1m scrape is 4 bad evaluations of 121 in 30m, read as
-    1.02 slices: "less one" would start on it at a 0.07% line."""
+    1.02 slices: "less one" would start on it at a 0.07% line.
+    The restart floor holds a new incident only (`up`: `paged_now`, a page pair of the SLO firing now): while a
+    page is up, the pair taking it over or back starts as before round 50. At 99.9%/90d with min_bad_events 50
+    (a 5m window at 1.25x the 1h/5m line holds ~8 failures) the 1h/5m pair could not take a page back from the
+    6h/30m pair, whose keep_firing_for (2m) then ended the page while the 1h window burned (round 50, found by
+    obsc's own hand-over case; tests/test_restart_floor_handover.py)."""
     if not start_counted(window) or not short_counted(window):
         return holds
     over = f"{short} > {threshold}"
@@ -252,7 +258,7 @@ def started_by_counted_short(
         bad, slices = (f"{name(window.short)}{selector}" for name in (names.sli_bad_slices, names.sli_slices))
         again = f"{bad} - {LESS_ONE} > {slices} * {threshold}"
         if restart_floor(slo.min_bad_events):  # after a page, the new burn's own bad slices meet the floor (round 50)
-            again += f" and {bad} >= {floor}"
+            again += f" and ({bad} >= {floor} or {bad} and {on} {up})"  # unless a page is up: a hand-over
         first = f"{short} unless {on} {paged}"  # no page of the SLO fired within the long window
         start = f"  ({over} and ({again} or {first}) or {over} {held})"
         return [start if line == f"  {over}" else line for line in holds]
@@ -262,7 +268,8 @@ def started_by_counted_short(
     shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
     lone = f"{shown} <= {decimal_text(LONE_FAILURE)}"
     if restart_floor(slo.min_bad_events):  # after a page: less one over the line, and the floor of its own (round 50)
-        again = f"({failed} < {floor} and {on} {paged})"  # a page fired and the short window is under the floor
+        # a page fired, none is up (a hand-over's is: round 51), and the short window is under the floor
+        again = f"({failed} < {floor} and {on} {paged} unless {on} {up})"
         start = f"  ({over} and (({failed} - {LESS_ONE} > {shown} or {lone}) unless {again}) or {over} {held})"
     else:  # after a page: failures less one over the line (a first page only may start on one, round 49)
         start = f"  ({over} and ({failed} - {LESS_ONE} > {shown} or {lone} unless {on} {paged}) or {over} {held})"
@@ -290,6 +297,16 @@ def paged_within(alert: str, own: Mapping[str, str], window: BurnWindow) -> str:
     the long window, and one more bad slice is no new burn (`started_by_counted_short`)."""
     firing = label_selector({**own, names.LABEL_ALERTNAME: alert, names.LABEL_ALERTSTATE: "firing"})
     return f"max_over_time({names.ALERTS_SERIES}{firing}[{window.long}])"
+
+
+def paged_now(alert: str, own: Mapping[str, str]) -> str:
+    """Whether a page pair of the SLO (`alert`) is firing: its ALERTS as the group reads the previous evaluation's
+    (at most 5m old: defaults.slo_alerts.evaluation_interval). A pair's ALERTS always carries its burn_window
+    (model/alerts.py), so `burn_window!=""` reads the pairs' pages; the generated cases feed a page that fired and
+    resolved (slo_state.Feed, `_State.paged`) without one. After the page resolves the restart floor holds from
+    the next evaluation (`started_by_counted_short`)."""
+    firing = label_selector({**own, names.LABEL_ALERTNAME: alert, names.LABEL_ALERTSTATE: "firing"})
+    return f'{names.ALERTS_SERIES}{firing[:-1]},{names.LABEL_BURN_WINDOW}!=""}}'
 
 
 def slice_started(slo: Slo, alerts: list[AlertDef]) -> set[int]:

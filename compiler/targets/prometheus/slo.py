@@ -250,7 +250,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         held = f"{on} {_own_alerts(alert, read)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
         paged = counted_short.paged_within(alert.name, read, w)
-        holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held, paged)
+        up = counted_short.paged_now(alert.name, read)
+        holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held, paged, up)
         pairs = [a.window for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name]
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector, pairs)]
         guard = decimal_text(count_floor(slo.min_bad_events))

@@ -15,8 +15,9 @@ from compiler.model.burnrate import (
     recovery_windows,
 )
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
-from compiler.model.types import BurnWindow, Service, Slo, Tier
+from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.counted_short import restart_floor, short_counted, start_counted
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
@@ -25,6 +26,7 @@ from compiler.targets.prometheus.promtool.cases import (
     fires_at,
     firing,
     off_ties_fed,
+    side_by_side,
     steps_after,
 )
 from compiler.targets.prometheus.promtool.chain import LOOKBACK
@@ -33,7 +35,7 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.promtool.slice_counts import counted
 from compiler.targets.prometheus.promtool.slo_pair_states import STARTS_SHOWN
-from compiler.targets.prometheus.rule_model import Rule
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import since_recorded, window_labels
 
 _DIGITS = Decimal("1e-15")
@@ -46,6 +48,18 @@ def _tier_pairs(rules: list[Rule], tier: Tier) -> list[tuple[Rule, BurnWindow]]:
         if r.source is not None and r.source.window is not None and r.source.tier is tier
     ]
     return sorted(pairs, key=lambda p: p[1].long_seconds)
+
+
+def _handed_back_under_floor(slo: Slo, pairs: list[tuple[Rule, BurnWindow]], tier: Tier, bad: Decimal) -> bool:
+    """Whether a page pair's short window holds fewer failures (bad slices) at `bad` a second than its restart
+    floor (counted_short.restart_floor). The pair taking a page back then starts only while the other pair's page
+    is up (counted_short.paged_now), read from the previous evaluation (instant, lookback 5m): at the main file's
+    30m steps that sample is out of sight, as it never is at a server's interval (at most 5m), and the case would
+    show a gap the rule does not have. Such a case runs in the scrapes file, at 1m (`fine`)."""
+    floor = restart_floor(slo.min_bad_events)
+    if tier is not Tier.CRITICAL or not floor or slo.sli.kind is SliKind.ERROR_RATIO:
+        return False
+    return any(start_counted(w) and short_counted(w) and bad * w.short_seconds < floor for _, w in pairs)
 
 
 def _runs(*runs: tuple[Decimal, int]) -> str:
@@ -68,11 +82,14 @@ def _short_runs(value: Decimal, after: int, back: int, end: int, back_too: bool,
     return _runs((zero, after), (value, end + 1 - after))
 
 
-def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier: Tier = Tier.WARNING) -> Case | None:
+def handover_case(
+    service: Service, slo: Slo, rules: list[Rule], step: int, tier: Tier = Tier.WARNING, fine: bool = False
+) -> Case | None:
     """Both long windows of the tier's two fastest pairs burn; the faster pair's short window stops as the slower
     one's starts: the tier stays firing across the hand-over (the faster pair's keep_firing_for covers the slower
     one's `for`). Then back, where the slower pair keeps firing too: its short window stops as the faster one's
-    starts again, and the slower pair stays up until the faster one fires."""
+    starts again, and the slower pair stays up until the faster one fires. `fine`: the case of a page whose
+    restart floor its short windows cannot hold, at 1m steps (`_handed_back_under_floor`); None otherwise."""
     pairs = _tier_pairs(rules, tier)
     if len(pairs) < 2:
         return None
@@ -103,13 +120,15 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
         total * w.short_seconds * error_ratio_threshold(slo, w) < STARTS_SHOWN for _, w in pairs
     ):
         total *= 2
+    bad = (high * total).normalize()
+    if _handed_back_under_floor(slo, pairs, tier, bad) != fine:
+        return None  # the main file's case, or the scrapes file's (1m): one of them
     start = steps_after(max(a.for_seconds, step), step)  # the first pair fires here
     switch = start + step  # the first pair's short window stops, the second's starts
     taken_at = switch + max(step, steps_after(second.for_seconds, step))  # the second pair fires by then
     back = taken_at + step  # the second pair's short window stops, the first's starts again
     returned_at = back + max(step, steps_after(first.for_seconds, step))  # the first pair fires again by then
     after, end = switch // step, (returned_at if back_too else taken_at) // step
-    bad = (high * total).normalize()
     group = sample_group(slo)
 
     def window_series(seconds: int, values: str) -> list[InputSeries]:
@@ -211,3 +230,13 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     if back_too:
         title += " and back"
     return Case(title, step, tuple(inputs), tuple(checks))
+
+
+def floored_handover_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+    """The page hand-overs whose restart floor the short windows cannot hold, at `step` (the scrapes file's 1m:
+    `handover_case`, `fine`), side by side."""
+    found = []
+    for slo in service.slos:
+        mine = [r for r in rules.alert_rules if r.source is not None and r.source.slo is slo]
+        found.append(handover_case(service, slo, mine, step, Tier.CRITICAL, fine=True))
+    return side_by_side([case for case in found if case is not None])
