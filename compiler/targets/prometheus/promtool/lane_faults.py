@@ -68,11 +68,15 @@ class Burn(NamedTuple):
         """Whether the state feeds a page of the SLO fired (its own, or a held page pair's firing ALERTS)."""
         return state.paged or bool(state.held & self.pages)
 
-    def starts(self, state: _State, paged: bool | None = None, over: Over = (1.0, False)) -> bool:
+    def starts(
+        self, state: _State, paged: bool | None = None, over: Over = (1.0, False), up: bool | None = None
+    ) -> bool:
         """slo_state.starts of the pair's short window (`paged`: as another lane's page is read, joined
-        `unless on (service, slo)`; the state's own by default; `over`: the start's `S > L` faulted)."""
+        `unless on (service, slo)`; `up`: a page pair firing now, which waives the floor; the state's own by
+        default; `over`: the start's `S > L` faulted)."""
         paged = self.paged(state) if paged is None else paged
-        return starts(state, self.short_seconds, self.line, self.sliced, paged, self.floor, over)
+        up = bool(state.held & self.pages) if up is None else up
+        return starts(state, self.short_seconds, self.line, self.sliced, paged, self.floor, over, up)
 
     def start_faults(self) -> list[tuple[Burn, Over]]:
         """The start as written, then each fault of its own `S > L` (raised, lowered, flipped) and of its restart
@@ -161,13 +165,17 @@ class Judge:
 
     def _start_turns(self, lane: Lane, r: int) -> bool:
         """Whether the start of `self._burns[r]` (as written or under one of its faults) says otherwise in the
-        lane when another lane's page is read: only for a pair whose long window holds failures."""
+        lane when another lane's page is read, or a page pair up there waives its floor: only for a pair whose long
+        window holds failures."""
         rule, state = self._burns[r], lane.state
 
         def turns() -> bool:
             if not _burning(state, rule):
                 return False
-            return any(f.starts(state, over=o) != f.starts(state, True, o) for f, o in rule.start_faults())
+            return any(
+                len({f.starts(state, over=o), f.starts(state, True, o), f.starts(state, True, o, True)}) > 1
+                for f, o in rule.start_faults()
+            )
 
         return self._fact("turns", state, r, turns)
 
@@ -191,7 +199,8 @@ class Judge:
             # in it) stops every lane's start on one bad slice or one lone failure; lanes whose start that changes
             # are kept apart from it.
             # So do the start's faults (its `S > L` lowered: a lane at 0.8x the line with no page of its own starts
-            # alone, and another lane's page would hide that).
+            # alone, and another lane's page would hide that), and a page pair up in another lane, which waives the
+            # restart floor (counted_short.paged_now).
             paged = rule.started and any(self._paged(lane, r) for lane in lanes)
             if paged and any(self._start_turns(lane, r) for lane in lanes):
                 return False

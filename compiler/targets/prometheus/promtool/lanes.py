@@ -102,7 +102,7 @@ def _started(over: str) -> str:
         shown, _, floor = shown.partition(" and ")  # `B - 1 > C * L and B >= F`: its own floor (restart_floor)
         slices, _, read = shown.partition(" * ")
         paged = lone.removeprefix(f"{name} unless ")
-        own = not floor or (floor.startswith(f"{failed} >= ") and _is_number(floor.removeprefix(f"{failed} >= ")))
+        own = not floor or _own_floor(floor, failed)
         if _is_plain(name) and _is_plain(slices) and read == line and _PAGED.fullmatch(paged) and _is_held(hold):
             return first if own and not floored else over
         return over
@@ -111,7 +111,9 @@ def _started(over: str) -> str:
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
     if floored:  # `(... or T * N * L <= 0.1) unless (E * N < F and on (...) <page fired>)`: the lane's own E
         number, _, paged = floored.removeprefix(f"{failed} < ").partition(" and ")
-        single = floored.startswith(f"{failed} < ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
+        single = (
+            floored.startswith(f"{failed} < ") and _is_number(number) and _PAGED_NOT_UP.fullmatch(paged) is not None
+        )
         single = single and lone.startswith(f"{shown} <= ") and _is_number(lone.removeprefix(f"{shown} <= "))
     else:
         number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
@@ -119,6 +121,15 @@ def _started(over: str) -> str:
     if plain and read == line and single and _is_held(hold):
         return first
     return over
+
+
+def _own_floor(floor: str, bad: str) -> bool:
+    """`(B >= F or B and on (...) ALERTS{...})`: a time-slice start's restart floor on its own bad slices B, waived
+    while a page pair of the SLO is up (counted_short.paged_now)."""
+    inner = floor.removeprefix("(").removesuffix(")")
+    number, _, up = inner.removeprefix(f"{bad} >= ").partition(f" or {bad} and ")
+    fits = floor.startswith(f"({bad} >= ") and floor.endswith(")") and _is_number(number)
+    return fits and re.fullmatch(r"on \([^()]*\) ALERTS\{[^{}()]*\}", up) is not None
 
 
 def _floored(counted: str) -> tuple[str, str]:
@@ -196,6 +207,9 @@ def _is_held(line: str) -> bool:
 # the SLO's page fired (counted_short.paged_within), joined as a filter: one lane's page stops every lane's start
 # on one bad slice (lane_faults.Judge keeps those apart)
 _PAGED = re.compile(r"on \([^()]*\) max_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")
+# the floor's page: fired within the long window, and no page pair of the SLO firing now (counted_short.paged_now)
+_UP = r" unless on \([^()]*\) ALERTS\{[^{}()]*\}"
+_PAGED_NOT_UP = re.compile(_PAGED.pattern + _UP)
 _HELD = re.compile(r"ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")  # a coarse pair's: slo.py
 _WITHOUT_WINDOW = "max without (window) ("
 

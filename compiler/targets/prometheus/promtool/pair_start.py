@@ -33,13 +33,15 @@ def starts(
     paged: bool = False,
     floor: float = 0,
     over: Over = (1.0, False),
+    up: bool = False,
 ) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
     event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted), on one
     failure only unless `paged` (a page of its SLO fired within its long window). A time-slice one (`sliced`) starts
     over the line unless `paged`, then only while its bad slices less one stay over it. Once `paged`, either also
-    needs `floor` failures (bad slices) of its own in the window (counted_short.restart_floor; 0: none asked).
+    needs `floor` failures (bad slices) of its own in the window (counted_short.restart_floor; 0: none asked),
+    unless `up` (a page pair of its SLO firing now: counted_short.paged_now, a hand-over).
     `over`: the start's own `S > L` as a mutant reads it, its line times a factor and whether it is flipped (the
     lane judge's faults of that comparison alone; the less-one and the floor keep the line as written)."""
     factor, flipped = over
@@ -49,9 +51,9 @@ def starts(
         bad, slices = (
             float(decimal_text(n.normalize())) for n in (state.bad_slices(seconds), state.total_of(seconds) * seconds)
         )
-        return above and (not paged or (bad - _LESS_ONE > slices * line and bad >= rule_floor(floor)))
+        return above and (not paged or (bad - _LESS_ONE > slices * line and (bad >= rule_floor(floor) or up)))
     total, _, bad, _ = state.window(seconds)
-    shown, under = float(decimal_text(total)) * seconds * line, paged and bad * seconds < rule_floor(floor)
+    shown, under = float(decimal_text(total)) * seconds * line, paged and not up and bad * seconds < rule_floor(floor)
     return (
         above
         and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and bool(floor or not paged)))

@@ -45,9 +45,9 @@ from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_ST
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.missing_silent import offgrid_silent_case, silent_case
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
-from compiler.targets.prometheus.promtool.slo_handover_cases import floored_handover_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
+from compiler.targets.prometheus.promtool.slo_handover_cases import floored_handover_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
 from compiler.targets.prometheus.promtool.stopped_cases import offgrid_cases, stopped_cases
 from compiler.targets.prometheus.promtool.threshold_cases import family_cases, threshold_cases

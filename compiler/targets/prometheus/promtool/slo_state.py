@@ -64,8 +64,9 @@ class _State:
     # names.SLI_COARSE_SINCE so: coarse_history.py). A day seen: every failure of a 3d window lies in its 1d one
     # (an event-count burst over: slo_pair_states.event_burst_states)
     coarse_seen: int = 0
-    # a page of the SLO fired within the long windows (its firing ALERTS fed without a pair's `burn_window`): a
-    # time-slice page pair then starts only on its bad slices less one (counted_short.started_by_counted_short)
+    # a page of the SLO fired within the long windows and resolved (its firing ALERTS fed without a pair's
+    # `burn_window`, which counted_short.paged_now does not read): a time-slice page pair then starts only on its
+    # bad slices less one, either kind on its restart floor (counted_short.started_by_counted_short)
     paged: bool = False
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
 
@@ -136,8 +137,10 @@ def short_holds(
     thin = thin and short_counted(w)  # a coarse short window: its plain ratio (counted_short.short_counted)
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         started = (thin or sliced) and short_counted(w) and start_counted(w)  # a page pair's (counted_short.py)
-        paged = state.paged or bool(state.held & pages)
-        return not started or state.holding(w) or starts(state, w.short_seconds, threshold, sliced, paged, floor)
+        up = bool(state.held & pages)  # a held page pair's ALERTS: firing now (the injected page resolved: Feed)
+        paged = state.paged or up
+        starting = starts(state, w.short_seconds, threshold, sliced, paged, floor, up=up)
+        return not started or state.holding(w) or starting
     reads = (*steps, w.long_seconds)
     kept = thin and kept_within_one(w)  # a ticket pair's: one failure more than it holds
     if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept) or not state.holding(
