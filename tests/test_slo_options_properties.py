@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import assume, example, given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.conftest import FULL
@@ -153,9 +153,4 @@ ERRORS = {"errors": "errors", "total": "requests"}
 def test_an_slo_is_refused_where_written_or_passes_its_own_tests(
     spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Round 50 known limit (docs/known-limits.md, "The restart floor blocks a handover"): with a floor its short
-    # windows cannot hold (99.9%/90d good/total, min_bad_events 50), the page pair that takes a page back after a
-    # handover is held by the restart floor and the generated "hands over ... and back" case fails (exit 1). Not
-    # drawn until fixed; 0, 1 and 5 still are.
-    assume(all(slo.get("min_bad_events", 0) < 50 for slo in spec["slos"]))
     refused_or_passes(capsys, spec, platform())

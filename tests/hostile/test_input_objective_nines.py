@@ -54,11 +54,6 @@ def test_an_objective_past_float64_is_a_located_error(
         assert not out.exists()
 
 
-@pytest.mark.xfail(
-    reason="round 50 known limit: the restart floor (1,000,000 failures, more than a 5m window holds at this line) "
-    "keeps the 1h/5m pair from taking the page back after a handover; the generated case says so (exit 1)",
-    strict=False,
-)
 def test_fifteen_nines_with_a_million_bad_events_compile_and_pass_their_tests(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
