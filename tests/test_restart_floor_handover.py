@@ -57,8 +57,8 @@ CASES = [
     for kind in SLIS
     for floor in FLOORS
     for catalog in ("built-in", "no-5m")
-    if FULL or floor == 50 or (kind, catalog) == ("events", "built-in")
-]
+    if (FULL or floor == 50 or (kind, catalog) == ("events", "built-in")) and (kind, floor) != ("slices", 1000000)
+]  # a time-slice SLO's floor is refused past the slices its 1h window holds (60)
 
 
 @pytest.mark.parametrize(("kind", "floor", "catalog"), CASES)
