@@ -48,7 +48,11 @@ WARM = 10  # seconds of the rules' evaluations before the outage
 SLACK = 600
 Runs = list[tuple[int, int]]
 # the wait, as round 49 wrote it and as round 50's restart floor holds it (`unless (<errors> * 5m < floor and on ...)`)
-CLAUSE = re.compile(r" unless (?:(\()[^()]* and )?on \(service, slo\) max_over_time\(ALERTS\{[^}]*\}\[\w+\]\)(?(1)\))")
+# the page's clause, or the restart floor's `(E * N < F and on (...) <page fired> unless on (...) <page up>)`
+CLAUSE = re.compile(
+    r" unless (?:(\()[^()]* and )?on \(service, slo\) max_over_time\(ALERTS\{[^}]*\}\[\w+\]\)"
+    r"(?(1)(?: unless on \(service, slo\) ALERTS\{[^}]*\})?\))"
+)
 
 
 @dataclass
