@@ -163,21 +163,18 @@ class Judge:
         rule = self._burns[r]
         return self._fact("paged", lane.state, r, lambda: rule.paged(lane.state) or self._pages(lane, rule))
 
-    def _start_turns(self, lane: Lane, r: int) -> bool:
+    def _start_turns(self, lane: Lane, r: int, up: bool) -> bool:
         """Whether the start of `self._burns[r]` (as written or under one of its faults) says otherwise in the
-        lane when another lane's page is read, or a page pair up there waives its floor: only for a pair whose long
-        window holds failures."""
+        lane when another lane's page is read (`up`: with a page pair of the SLO up in the group, which waives the
+        restart floor): only for a pair whose long window holds failures."""
         rule, state = self._burns[r], lane.state
 
         def turns() -> bool:
             if not _burning(state, rule):
                 return False
-            return any(
-                len({f.starts(state, over=o), f.starts(state, True, o), f.starts(state, True, o, True)}) > 1
-                for f, o in rule.start_faults()
-            )
+            return any(f.starts(state, over=o) != f.starts(state, True, o, up) for f, o in rule.start_faults())
 
-        return self._fact("turns", state, r, turns)
+        return self._fact("turns, a pair up" if up else "turns", state, r, turns)
 
     def fits(self, lanes: Sequence[Lane]) -> bool:
         held = frozenset().union(*(lane.state.held for lane in lanes))
@@ -202,7 +199,8 @@ class Judge:
             # alone, and another lane's page would hide that), and a page pair up in another lane, which waives the
             # restart floor (counted_short.paged_now).
             paged = rule.started and any(self._paged(lane, r) for lane in lanes)
-            if paged and any(self._start_turns(lane, r) for lane in lanes):
+            up = paged and any(lane.state.held & rule.pages or self._pages(lane, rule) for lane in lanes)
+            if paged and any(self._start_turns(lane, r, up) for lane in lanes):
                 return False
             if rule.window in held and any(
                 rule.window not in lane.state.held
