@@ -88,9 +88,9 @@ def _started(over: str) -> str:
     bad slices B and slices C the lane's own, the SLO's page joined as a filter; the hold joined as a filter, like
     the side's own (lane_faults keeps a lane that holds apart from one that does not). With a restart floor (round
     50: counted_short.restart_floor) the event-count one's `(... or T * N * L <= 0.1) unless (E * N < F and on (...)
-    <page fired>)` and the time-slice one's `B - 1 > C * L and B >= F` read the lane's own E or B, the page a
-    filter. Any other text: as it is
-    (a ticket pair's start is its plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
+    <page fired> unless on (...) <page up>)` and the time-slice one's `B - 1 > C * L and (B >= F or B and on (...)
+    <page up>)` (round 51: counted_short.paged_now) read the lane's own E or B, the pages filters. Any other text:
+    as it is (a ticket pair's start is its plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
     name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
     line, _, rest = rest.partition(" and (")
     first = f"{name} > {line}"
@@ -99,7 +99,7 @@ def _started(over: str) -> str:
     start, _, lone = counted.partition(" or ")
     failed, _, shown = start.partition(f" - {LESS_ONE} > ")
     if _is_plain(failed):  # a time-slice pair's bad slices B (`B - 1 > C * L or S unless on (...) <page fired>`)
-        shown, _, floor = shown.partition(" and ")  # `B - 1 > C * L and B >= F`: its own floor (restart_floor)
+        shown, _, floor = shown.partition(" and ")  # `B - 1 > C * L and (B >= F or ...)`: its floor (restart_floor)
         slices, _, read = shown.partition(" * ")
         paged = lone.removeprefix(f"{name} unless ")
         own = not floor or _own_floor(floor, failed)
