@@ -150,6 +150,18 @@ ERRORS = {"errors": "errors", "total": "requests"}
         },
     )
 )
+@example(  # round 50's restart floor ended a page handed back from 6h/30m to 1h/5m (a 5m window holds ~8 of 50)
+    spec=_found(
+        {
+            "name": "s0",
+            "objective": 99.9,
+            "period": "90d",
+            "sli": {"good": "good", "total": "requests"},
+            "min_bad_events": 50,
+        },
+        targets=False,
+    )
+)
 def test_an_slo_is_refused_where_written_or_passes_its_own_tests(
     spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
