@@ -79,6 +79,10 @@ def stray_states(
         page = f", a page fired within the {w.long}" if paged else ""
         title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}{page}: {verb[held, fires]}"
         out.append((title, state, fires))
+        if floor and paged and not fires and not held and failed < floor and pages:  # the floor waived (round 51)
+            up = dataclasses.replace(state, held=frozenset({pages[0].name}), _windows={})
+            said = f"the {pages[0].long}/{pages[0].short} page up (a hand-over): starts it"
+            out.append((title.replace(verb[held, fires], said), up, True))
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))
     return out
