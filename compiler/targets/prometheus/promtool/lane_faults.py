@@ -188,7 +188,7 @@ class Judge:
                 and rule.started
                 and lane.state.fed(rule.short_seconds)
                 and lane.state.window(rule.short_seconds)[3] > rule.line
-                and not rule.starts(lane.state)
+                and not (rule.starts(lane.state) and rule.starts(lane.state, up=False))  # the floor's waiver alone too
                 for lane in lanes
             ):
                 return False

@@ -41,12 +41,21 @@ def pack(
         keys = state.keys()
         for used, total, members in bins:
             if total == state.total and not used & keys and _within([*members, i], lasts, horizons):
+                if not _held_alike([states[m] for m in members], state):
+                    continue
                 used |= keys
                 members.append(i)
                 break
         else:
             bins.append((set(keys), state.total, [i]))
     return [members for _, _, members in bins]
+
+
+def _held_alike(members: list[_State], state: _State) -> bool:
+    """Whether `state` holds no page pair another member does not (or the other way round): a row after a page
+    with the other page pair up (event_strays, a hand-over) beside the converse row would hold each pair by
+    the other's fed ALERTS, and the floor's waiver would go unread (counted_short.paged_now, round 51)."""
+    return all(not state.held or not m.held or m.held == state.held for m in members)
 
 
 def _within(members: list[int], lasts: list[int] | None, horizons: list[int | None] | None) -> bool:
