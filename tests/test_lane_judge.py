@@ -205,6 +205,8 @@ def test_a_judge_works_out_each_lanes_page_and_start_faults_once(monkeypatch: py
     groups = [[a, b] for a in pool for b in pool if a is not b]
     judge = Judge([rule], 0.0, WINDOWS)  # one judge for every question, as a plan asks them
     asked = [judge.fits(lanes) for lanes in groups]
-    assert 0 < len(faults) <= len(pool)  # was once per lane of each group asked (56 groups)
+    # Once per lane and per answer of whether a page pair is up in the group (round 51's floor waiver): 2 at most;
+    # was once per lane of each group asked (56 groups, 100 calls).
+    assert 0 < len(faults) <= 2 * len(pool)
     assert asked == [Judge([rule], 0.0, WINDOWS).fits(lanes) for lanes in groups]
     assert True in asked and False in asked  # both answers given

@@ -13,7 +13,7 @@ from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model import build_slos as slo_build
 from compiler.model.alert_text import alert_text_problems, group_text_problems, matcher_text_problems
-from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
+from compiler.model.build_context import Ctx, Layer
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos, check_platform_slo_alerts
 from compiler.model.build_targets import (
@@ -56,6 +56,7 @@ from compiler.model.secrets import Owner, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
+from compiler.model.service_dashboards import service_dashboards
 from compiler.model.sli_kinds import gauge_names, histogram_names
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
 from compiler.model.targets_text import exact_targets, targets_text_problems, widened_target_warnings
@@ -300,7 +301,7 @@ def build_service(
         ctx.error(("team",), clash)
     for where, message in [*link_problems(data.get("links") or {}, ("links",)), *text_problems(data, platform=False)]:
         ctx.error(where, message)
-    dashboards = _dashboards(data, defaults, platform, ctx, unsure)
+    dashboards = service_dashboards(data, defaults, platform, ctx, unsure)
     if len(diagnostics) > before and not partial:
         return None
     return Service(
@@ -332,28 +333,6 @@ def build_service(
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
     )
-
-
-def _dashboards(
-    data: Mapping[str, Any], defaults: Layer, platform: Platform, ctx: Ctx, unsure: Unsure
-) -> tuple[str, ...]:
-    if "dashboards" in data:
-        names, where, base = data["dashboards"], ctx, ("dashboards",)  # type: Any, Ctx, Path
-    else:
-        names, where, base = (
-            defaults.data.get("dashboards", builtin_defaults()["dashboards"]),
-            defaults.ctx,
-            (*defaults.base, "dashboards"),
-        )
-    known = ["service", *(name for name, _ in platform.standard_dashboards)]
-    for i, name in enumerate(names):
-        if name not in known and not unsure.dashboard(name):
-            where.error(
-                (*base, i),
-                f"dashboard {name!r} is neither 'service' nor a platform standard dashboard"
-                + did_you_mean(name, known),
-            )
-    return tuple(names)
 
 
 def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, unsure: Unsure) -> dict[str, Metric]:
