@@ -91,8 +91,8 @@ def _firing(tmp_path: Path, cells: list[Cell]) -> dict[str, dict[str, list[int]]
     for line in printed.splitlines():
         if named := re.search(r'expr: "vector\((\d+)\)"', line):
             cell = cells[int(named.group(1))].name
-        elif at := re.search(r"time: (\d+)m", line):
-            minute = int(at.group(1))
+        elif at := re.search(r"time: (?:(\d+)h)?(?:(\d+)m)?(?:\d+s)?,", line):  # promtool's 1h1m, 0s
+            minute = 60 * int(at.group(1) or 0) + int(at.group(2) or 0)
         elif cell is not None and minute is not None and "service=" in line:
             for service in re.findall(r'service="([^"]+)"', line):
                 fired[cell].setdefault(service, []).append(minute)
