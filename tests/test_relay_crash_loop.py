@@ -9,7 +9,8 @@ per restart): 4 paged a relayed team before, none after.
 
 Round 50: the relay's own page now fires for that loop (ServiceDown's crash-loop branches count a share at half or
 less at any evaluation of the last hold: service_down.py), from 24m to 54m, one page to its owner; the held pages
-still never fire.
+still never fire. Round 51: its moments read twice the hold less a millisecond (both ends of the window were read),
+and it fires from 20m to 56m.
 """
 
 from __future__ import annotations
@@ -30,5 +31,5 @@ def _loop(down: int, up: int) -> str:
 def test_a_crash_loop_pages_the_relays_owner_once_and_no_team_behind_it(tmp_path: Path) -> None:
     _, out = _fleet(tmp_path, _two_teams())
     relay = [_down("otel-collector", "obs", None)]
-    expected = {f"{m}m": [] for m in (16, 20, 23, 55, 60)} | {f"{m}m": relay for m in (24, 30, 35, 40, 45, 50, 54)}
+    expected = {f"{m}m": [] for m in (16, 19, 57, 60)} | {f"{m}m": relay for m in (20, 24, 30, 35, 40, 45, 50, 56)}
     _assert_firing_values(tmp_path, out, _loop(5, 4), "30s", expected)

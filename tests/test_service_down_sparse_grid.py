@@ -16,9 +16,9 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from compiler.model.units import format_duration
 from compiler.targets.prometheus.promtool.cases import MAIN_STEP
 from compiler.targets.prometheus.promtool.down_steady_cases import gaps_read_as_loop
+from compiler.targets.prometheus.service_down import loop_moments
 from tests.cli_helpers import compile_one
 from tests.conftest import require_tool
 from tests.test_group_down import API, PLATFORM
@@ -52,8 +52,7 @@ class _Rule:
 
     def __init__(self, hold: int) -> None:
         self.for_seconds = hold
-        window = format_duration(2 * hold)
-        self.expr = f"avg_over_time((max(up) or on () vector(0))[{window}:15s])" if hold else "up == 0"
+        self.expr = loop_moments("up", (), hold) if hold else "up == 0"
 
 
 @pytest.mark.parametrize(

@@ -300,7 +300,9 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
                 if alert.key_alert.missing_fires
                 else " (none scraped is idle: it scales to zero)."
             )
-            + crash_loop_text(crash_loop_hold(service, alert.key_alert.for_seconds), alert.key_alert.missing_fires)
+            + crash_loop_text(
+                crash_loop_hold(service, alert.key_alert.for_seconds), alert.key_alert.missing_fires, where
+            )
             + handover_text(service, alert.tier)
             + held_by_relay_text(service),
         )

@@ -36,10 +36,14 @@ lasted a hold). A single restart shorter than the hold, a target up 95% of the t
 rolling deploy still page nothing. The churn branch's target before the window is now before the whole window:
 a new service's moments before its first target read as down, and held for a hold more, paged.
 
-A group's alert (model/down_groups.py) has the same per-target branch per group (round 28: one cluster's only proxy in a
-crash loop paged nobody while the other clusters reported), kept only while the group has targets now: a group
-whose targets go (a cluster drained, its targets removed a scrape after reporting 0) is no group any more, not
-one down most of the window.
+A group's alert (model/down_groups.py) reads the same branches per group, one text for both (round 28: one
+cluster's only proxy in a crash loop paged nobody while the other clusters reported). Until round 51 it kept the
+shares read now and held for the `for`, and had no moments branch: over a grid of group loops (one region looping
+while another serves, the same instance or a new one per restart; tests/test_group_down_loop_grid.py), 108 of the
+180 that must page never did or paged more than once. Both count while the group reports now: a group whose
+targets go (a cluster drained, its targets removed a scrape after reporting 0) is no group any more, not one down
+most of the window; and a group's moment without a target is none of its moments (read as down, a cluster gone
+5 to 12 minutes and back paged as it came back).
 
 A service that scales to zero says `missing: ignore` (model/saturation_missing.py): no `up` series at all is then
 idle, not down, and only targets that exist and all report 0 (or mostly did: the crash-loop branch, which reads
@@ -62,48 +66,87 @@ def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -
     down = f"(sum({up}) or vector(0)) == 0" if absent_is_down else f"sum({up}) == 0"
     if hold_seconds <= 0:
         return down
-    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
-    look = LOOK_STEP if hold_seconds >= 60 else CHURN_STEP
-    mostly = f"min_over_time(max(avg_over_time({up}[{window}]))[{hold}:{look}]) < {HALF_AND_ROUNDING}"
-    if not absent_is_down:  # scaled to zero, a time with no target is idle: no churn to read
-        return f"{down}\nor on ()\n{mostly}"
-    moments = f"avg_over_time((max({up}) or on () vector(0))[{window}:{CHURN_STEP}])"
-    churned = f"min_over_time({moments}[{hold}:{look}]) < {HALF_AND_ROUNDING}"
-    guard = f"count(last_over_time({up}[{window}] offset {window}))"  # a target before the window
-    return "\n".join([down, "or on ()", mostly, "or on ()", f"({churned}\nand on () {guard})"])
+    branches = [down, loop_shares(up, (), hold_seconds)]
+    if absent_is_down:  # scaled to zero, a time with no target is idle: no churn to read
+        branches.append(f"({loop_moments(up, (), hold_seconds)})")
+    return "\nor on ()\n".join(branches)
 
 
 def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
     """The groups of `split` whose targets (`up`, the service's series carrying the split's labels) all report 0,
-    or, under a hold, were each up at half or fewer of their scrapes of twice the hold while the group reports now."""
+    or, under a hold, were in a crash loop, read per group as the service's is (its targets' shares, its moments),
+    while the group reports now: a group whose targets go (a cluster drained) is no group any more, not one down."""
     by = ", ".join(split)
     grouped = f"sum by ({by}) ({up})"
     down = f"{grouped} == 0"
     if hold_seconds <= 0:
         return down
-    mostly = _mostly(up, f" by ({by}) ", hold_seconds)
-    return f"{down}\nor\n({mostly}\nand\n{grouped})"
+    on = f"on ({by})"
+    looping = f"{loop_shares(up, split, hold_seconds)}\n    or {on}\n    {loop_moments(up, split, hold_seconds)}"
+    return f"{down}\nor {on}\n(\n  (\n    {looping}\n  )\n  and {on}\n  {grouped}\n)"
 
 
-def _mostly(up: str, by: str, hold_seconds: int) -> str:
-    """No target of `up` up at more than half of its own samples of twice the hold: every scrape read, at any scrape
-    interval. Only the samples there are count: a gap (sparse test input, a target gone) is no reading of "down"."""
-    window = format_duration(2 * hold_seconds)
+def loop_shares(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
+    """The service's (`split` empty) or each group's crash loop by its targets' shares: at some evaluation of the
+    last hold, no target of `up` was up at more than half of its own samples of twice the hold. Every scrape read,
+    at any scrape interval; only the samples there are (a gap, a target gone, is no reading of "down")."""
+    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
     # Half is down, but avg_over_time's running mean reads 20 ups of 40 as 0.5 plus a rounding error at some
     # orders of the samples (Prometheus 2.42: one evaluation in ten of an exact-half loop): any share over half
     # of under a million samples is at least 0.500001.
-    return f"max{by}(avg_over_time({up}[{window}])) < {HALF_AND_ROUNDING}"
+    shares = f"max{_by(split)}(avg_over_time({up}[{window}]))"
+    return f"min_over_time({shares}[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
 
 
-def crash_loop_text(hold_seconds: int, churn: bool = True) -> str:
-    """The sentence ServiceDown's description adds for its crash-loop branches (`churn`: absent is down)."""
+def loop_moments(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
+    """The service's (`split` empty) or each group's crash loop by its moments (a new instance per restart, each
+    up for its whole short life): at some evaluation of the last hold, it had a target up at half or fewer of the
+    moments of twice the hold. A moment with no target of the service is down (absent is down), once the service had
+    a target before that window (else a new service's moments before its first target read as down); one with no
+    target of a group is no moment of it: a group with none is no group (a cluster drained, and back 7 minutes
+    later, read its gap as down and paged as it came back)."""
+    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
+    steps = moment_steps(hold_seconds)
+    moments = f"max{_by(split)}({up}){steps}"
+    if split:
+        share = f"sum_over_time({moments}) / count_over_time({moments})"
+        return f"min_over_time(({share})[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
+    share = f"sum_over_time({moments}) / scalar(count_over_time(vector(1){steps}))"
+    churned = f"min_over_time(({share})[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
+    return f"{churned}\nand on () count(last_over_time({up}[{window}] offset {window}))"
+
+
+def moment_steps(hold_seconds: int) -> str:
+    """The moments' subquery range, twice the hold less a millisecond: a subquery reads both ends (2.42), so at
+    evaluations on the steps' beat (promtool's; a server's whose group offset falls on it) a loop up at exactly half
+    of its moments read 21 of 41 and never paged, where off the beat it read 20 of 40 (round 51). Now every
+    evaluation reads 2 x hold / CHURN_STEP moments."""
+    return f"[{format_duration(2 * hold_seconds - 1)}999ms:{CHURN_STEP}]"
+
+
+def reads_churn(expr: str, hold_seconds: int) -> bool:
+    """Whether a ServiceDown expression reads the whole service's moments (absent is down) over this hold."""
+    return hold_seconds > 0 and f"count_over_time(vector(1){moment_steps(hold_seconds)})" in expr
+
+
+def _by(split: tuple[str, ...]) -> str:
+    return f" by ({', '.join(split)}) " if split else ""
+
+
+def _look(hold_seconds: int) -> str:
+    return LOOK_STEP if hold_seconds >= 60 else CHURN_STEP
+
+
+def crash_loop_text(hold_seconds: int, churn: bool = True, where: str = "") -> str:
+    """The sentence ServiceDown's description adds for its crash-loop branches (`churn`: absent is down; `where`:
+    the template naming a group's labels, read on the group's alert)."""
     if hold_seconds <= 0:
         return ""
     window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
     return (
-        f" Or, at some minute of the last {hold}, every instance was up at half or fewer of its scrapes in the "
+        f" Or, at some minute of the last {hold}, every instance{where} was up at half or fewer of its scrapes in the "
         f"{window} before"
-        + (", or the service had an instance up at half or fewer of its moments" if churn else "")
+        + (f", or the service{where} had an instance up at half or fewer of its moments" if churn else "")
         + " (a crash loop, up for a scrape now and then"
         + (", or a new instance at each restart)" if churn else ")")
         + f"; one loop is one page, which ends up to {window} after the instances return."

@@ -10,7 +10,9 @@ also fires per group (model/down_groups.py) gets the loop in one group while ano
 fires, the whole service's does not. Beside them a third group goes down for good one hold before the end: its
 plain condition (all its targets at 0) fires then, where the loop's branch has held one step only (a plain
 condition summed over every group, blind while others report, left only the loop's branch to fire later); and a
-fourth, up three minutes in five, stays quiet (the group's loop branch past a lower share than half fires).
+fourth, up three minutes in five, stays quiet (the group's loop branch past a lower share than half fires). And
+a last group has a new instance at each restart, up two minutes in five and reporting 0 until the next starts: it
+fires (the group's branch before round 51, its shares read now and held for the `for`, never fired there).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.promtool.loop_replay import Timeline
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.service_down import CHURN_STEP
+from compiler.targets.prometheus.service_down import reads_churn
 
 STEP = 60
 
@@ -84,9 +86,13 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         if flaky_quiet:  # and a flaky group, up three minutes in five, stays quiet (as the service above)
             flaky = {label: "obsc-flaky" for label in split}
             series += (InputSeries("up", up_labels(service, "d", flaky), values({0, 1, 2}, 5)),)
+        lanes: list[tuple[tuple[InputSeries, ...], dict[str, str]]] = [((series[0],), looping), ((series[2],), ended)]
+        renewed = {label: "obsc-new" for label in split}  # and a group whose every restart is a new instance
+        lives = _lives(service, minutes, [(0, 2, 5)], "new-", renewed, reported=True)
+        series += lives
+        lanes.append((lives, renewed))
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
-        lanes = [(series[0], looping), (series[2], ended)]
-        fired = union([expect(service, down, (one,), minutes, {**lane, **group}) for one, lane in lanes])
+        fired = union([expect(service, down, fed, minutes, {**lane, **group}) for fed, lane in lanes])
         what = "/".join(split)
         title = f"{name}: one {what} up one minute in three, another down for {format_duration(hold)}, others report"
         cases.append(Case(title, STEP, series, fired))
@@ -123,7 +129,7 @@ def loop_hold(service: Service, rule: Rule) -> int:
 def churns(service: Service, rule: Rule) -> bool:
     """Whether a ServiceDown rule reads the service as a whole under churn (service_down._churned)."""
     hold = loop_hold(service, rule)
-    return f"[{format_duration(2 * hold)}:{CHURN_STEP}]" in rule.expr and hold > 0
+    return reads_churn(rule.expr, hold)
 
 
 def _churning(down: list[Rule], service: Service, hold: int) -> Case:
@@ -138,21 +144,35 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     read as down, and without a target before the window the branch fired there (a new service paged)."""
     stretch = 2 * hold // STEP + 10
     minutes = 2 * stretch
+    series = _lives(service, minutes, [(0, 2, 3), (stretch, 2, 5)], "new-")
+    name = down[0].alert
+    checks = tuple(expect(service, down, series, at) for at in (hold // STEP + 1, stretch, minutes))
+    title = f"{name}: a new instance at each restart, up two minutes in three; then two in five (a crash loop)"
+    return Case(title, STEP, series, checks)
+
+
+def _lives(
+    service: Service,
+    minutes: int,
+    stretches: list[tuple[int, int, int]],
+    prefix: str,
+    group: dict[str, str] | None = None,
+    reported: bool = False,
+) -> tuple[InputSeries, ...]:
+    """A new instance at each restart, to `minutes`: from each stretch's first minute on, one up for `life` minutes
+    in every `period`, then gone (stale) until the next starts, or (`reported`) reporting 0 until it does."""
     series: list[InputSeries] = []
     start = 0
     while start <= minutes:
-        life, period = (2, 3) if start < stretch else (2, 5)
+        _, life, period = max(s for s in stretches if s[0] <= start)
         values = ["_"] * (minutes + 1)
-        for m in range(start, min(start + life, minutes + 1)):
-            values[m] = "1"
-        if start + life <= minutes:
-            values[start + life] = "stale"
-        series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
+        for m in range(start, min(start + (period if reported else life), minutes + 1)):
+            values[m] = "1" if m < start + life else "0"
+        if start + (period if reported else life) <= minutes:
+            values[start + (period if reported else life)] = "stale"
+        series.append(InputSeries("up", up_labels(service, f"{prefix}{len(series)}", group), " ".join(values)))
         start += period
-    name = down[0].alert
-    checks = tuple(expect(service, down, tuple(series), at) for at in (hold // STEP + 1, stretch, minutes))
-    title = f"{name}: a new instance at each restart, up two minutes in three; then two in five (a crash loop)"
-    return Case(title, STEP, tuple(series), checks)
+    return tuple(series)
 
 
 def expect(

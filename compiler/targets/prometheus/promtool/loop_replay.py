@@ -41,43 +41,56 @@ class Timeline:
         self.minutes = minutes
         per_minute = STEP // MOMENT
         self.values = [[_value(s, k * MOMENT) for k in range(minutes * per_minute + 1)] for s in series]
-        # the service's moments (no target is 0), as prefix sums: moments[k] = up moments before moment k
-        self.moments = [0]
+        # the service's moments (no target is 0), as prefix sums: moments[k] = up moments before moment k, and
+        # targeted[k] the moments with a target before k (a window without one has no share: a sum of nothing)
+        self.moments, self.targeted = [0], [0]
         for k in range(minutes * per_minute + 1):
             self.moments.append(self.moments[-1] + max((v[k] or 0 for v in self.values), default=0))
+            self.targeted.append(self.targeted[-1] + any(v[k] is not None for v in self.values))
         self.sums = [_prefix(s, lambda t: int(t == "1")) for s in series]
         self.counts = [_prefix(s, lambda t: int(t in ("0", "1"))) for s in series]
 
     def fires(self, rule: Rule, whole: bool, absent_is_down: bool, loop_hold: int) -> list[bool]:
         """Whether `rule` fires at each minute. `whole`: the service's own condition (else a group's branch: its
-        targets all 0, or mostly down while the group reports); `absent_is_down`: no series at all is down (and
-        the churn branch is read); `loop_hold`: the hold its crash-loop windows are twice of (its `for`, but a
-        page held behind its relay's reads its written hold, a minute shorter: model/relays.py)."""
+        targets all 0, or the same crash-loop branches read on the group's targets while it reports);
+        `absent_is_down`: no series at all is down (and the churn branch is read); `loop_hold`: the hold its
+        crash-loop windows are twice of (its `for`, but a page held behind its relay's reads its written hold, a
+        minute shorter: model/relays.py)."""
         holds = [self.down(m, loop_hold, whole, absent_is_down) for m in range(self.minutes + 1)]
         return fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
 
-    def lately(self, at: int, hold: int, absent_is_down: bool) -> bool:
-        """The whole service's crash-loop branches at `at` seconds: every target's share (or, absent as down and a
-        target before the window, the service's moments) at half or less at some evaluation of the last hold."""
+    def lately(self, at: int, hold: int, absent_is_down: bool, whole: bool = True, reports: bool = True) -> bool:
+        """The crash-loop branches (service_down.loop_shares, loop_moments) at `at` seconds on the fed targets (the
+        service's, or one group's while it reports now, `reports`): every target's share, or the moments' (the
+        service's absent as down, with a target before the window; a group's only those with a target), at half or
+        less at some evaluation of the last hold."""
+        if not (whole or reports):
+            return False
         window, look = 2 * hold, STEP if hold >= STEP else MOMENT
         points = range(-(-(at - hold) // look) * look, at + 1, look)
         for point in points:
             shares = [s for s in (self._share(i, point - window, point) for i in self.indices) if s is not None]
             if shares and max(shares) < HALF:
                 return True
-        if not absent_is_down or all(self._share(i, at - 2 * window, at - window) is None for i in self.indices):
+        if whole and (
+            not absent_is_down or all(self._share(i, at - 2 * window, at - window) is None for i in self.indices)
+        ):
             return False
-        return any(self._moment_share(point, window) < HALF for point in points)
+        return any((share := self._moment_share(point, window, whole)) is not None and share < HALF for point in points)
 
     @property
     def indices(self) -> range:
         return range(len(self.values))
 
-    def _moment_share(self, at: int, window: int) -> Fraction:
-        """The service's up share of the moments in [at - window, at], a moment with no target read as 0."""
-        first, last = -(-(at - window) // MOMENT), at // MOMENT
+    def _moment_share(self, at: int, window: int, whole: bool) -> Fraction | None:
+        """The up share of the moments in (at - window, at], a moment with no target read as 0 (`whole`) or left
+        out (a group's); None: no target at any of them."""
+        first, last = (at - window) // MOMENT + 1, at // MOMENT
+        targeted = self.targeted[max(last + 1, 0)] - self.targeted[max(first, 0)]
+        if not targeted:
+            return None
         up = self.moments[max(last + 1, 0)] - self.moments[max(first, 0)]
-        return Fraction(up, last - first + 1)
+        return Fraction(up, last - first + 1 if whole else targeted)
 
     def down(self, minute: int, hold: int, whole: bool, absent_is_down: bool) -> bool:
         at = minute * STEP
@@ -86,10 +99,7 @@ class Timeline:
         plain = sum(present) == 0 if present else whole and absent_is_down
         if plain or hold <= 0:
             return plain
-        if whole:
-            return self.lately(at, hold, absent_is_down)
-        shares = [s for s in (self._share(i, at - 2 * hold, at) for i in self.indices) if s is not None]
-        return bool(shares and max(shares) < HALF and present)
+        return self.lately(at, hold, absent_is_down, whole, bool(present))
 
     def _share(self, index: int, start: int, end: int) -> Fraction | None:
         """The mean of a series' samples in [start, end] seconds (None: no sample there)."""
