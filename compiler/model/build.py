@@ -49,7 +49,7 @@ from compiler.model.promql_check import check_promql
 from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
 from compiler.model.pushed_counters import pushed_counter_lines
 from compiler.model.raw_rates import per_second
-from compiler.model.relays import held_behind_relay, named_relay, relay_problems
+from compiler.model.relays import named_relay, relay_problems
 from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.secrets import Owner, link_problems, platform_policy
@@ -280,7 +280,7 @@ def build_service(
         ctx.error(path, message)
     for path, message in [*sli_aggregation_problems(slos), *own_up_slice_problems(slos, targets)]:
         ctx.error(path, message)
-    key_alerts = held_behind_relay(data, build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown))
+    key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
     target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx, fleet)
     thresholds = build_threshold_alerts(data, metrics, ctx, defaults)
     slos, key_alerts, threshold_alerts = label_incidents(slos, cover_symptoms(key_alerts, slos, metrics), thresholds)

@@ -12,6 +12,7 @@ from compiler.errors import Location
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.ratio_groups import error_groups_problem
+from compiler.model.relays import held_behind_relay
 from compiler.model.saturation_missing import apply_missing
 from compiler.model.selector_cover import errors_cover_requests
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
@@ -101,7 +102,7 @@ def build_key_alerts(
                 built[tier] = replace(alert, line_location=line[0].loc(line[1]), for_location=_hold_location(hold))
         if _tiers_in_order(kind, built, tiers, layers):
             out += built.values()
-    return apply_missing(layers, out, has_targets, ctx)
+    return held_behind_relay(data, defaults, apply_missing(layers, out, has_targets, ctx))  # relay: two intervals more
 
 
 def _asked_without_metrics(data: Mapping[str, Any], ctx: Ctx, key: str, missing: list[str]) -> None:

@@ -60,21 +60,32 @@ def relay_problems(data: Mapping[str, Any]) -> list[tuple[tuple[str], str]]:
     return found
 
 
-# How much longer a ServiceDown held back by its relay's waits than its spec says: rule groups run at offsets of
-# their own, so the relay's page, of the same `for` over the same `up`, could fire up to an evaluation interval (the
-# server's, 1m by default) after it; Alertmanager's 30s group_wait would then page the team behind the relay first,
-# and mute the page's resolve once the relay's fired (Alertmanager 0.25 mutes resolves of inhibited alerts).
-RELAYED_EXTRA_HOLD_SECONDS = 60
+def relayed_extra_hold_seconds(evaluation_seconds: int) -> int:
+    """How much longer a ServiceDown held back by its relay's waits than its spec says: two evaluation intervals.
+
+    Rule groups run at offsets of their own (Prometheus hashes each into [0, interval)), so the relay's page, of a
+    `for` no longer than this one's over the same `up`, can start up to an interval after it, and a scrape later
+    where the relay's group reads the outage a scrape later. One extra interval was the whole margin: live, the
+    relay's page fired 0.26-1 s (at 1 s = 1 min) before the held page would have (e2e51), and a slower evaluation
+    of the relay's group paged the team behind it. Two leave an interval to spare past the worst phase gap.
+    """
+    return 2 * evaluation_seconds
 
 
-def held_behind_relay(data: Mapping[str, Any], key_alerts: list[KeyAlert]) -> list[KeyAlert]:
-    """The key alerts of a spec, ServiceDown held an evaluation interval longer when it names its relay."""
+def held_behind_relay(data: Mapping[str, Any], defaults: Layer, key_alerts: list[KeyAlert]) -> list[KeyAlert]:
+    """The key alerts of a spec, ServiceDown held two evaluation intervals longer when it names its relay."""
     if not isinstance(data.get("relay"), Mapping) or "targets_via" not in data:
         return key_alerts
-    return [
-        replace(a, for_seconds=a.for_seconds + RELAYED_EXTRA_HOLD_SECONDS) if a.kind is AlertKind.SERVICE_DOWN else a
-        for a in key_alerts
-    ]
+    extra = relayed_extra_hold_seconds(declared_evaluation_seconds(defaults.data.get("slo_alerts") or {}))
+    down = AlertKind.SERVICE_DOWN
+    return [replace(a, for_seconds=a.for_seconds + extra) if a.kind is down else a for a in key_alerts]
+
+
+def extra_hold(service: Service) -> int:
+    """How much longer the service's ServiceDown waits than its spec says (0 unless it names its relay)."""
+    if service.relay is None or not service.relayed:
+        return 0
+    return relayed_extra_hold_seconds(service.relay.evaluation_seconds)
 
 
 def crash_loop_hold(service: Service, for_seconds: int) -> int:
@@ -82,9 +93,7 @@ def crash_loop_hold(service: Service, for_seconds: int) -> int:
     longer, so that over the relay's own `up` it reads the relay's windows (at equal holds) and cannot go on
     through a crash loop the relay's page reads as over (replayed: down 2.5m, up 2m from 10m to 50m, the relay's
     page never fired, the held pages fired 25-50m over their 12m windows)."""
-    if service.relay is None or not service.relayed:
-        return for_seconds
-    return max(0, for_seconds - RELAYED_EXTRA_HOLD_SECONDS)
+    return max(0, for_seconds - extra_hold(service))
 
 
 def down_hold(service: Service) -> int | None:
@@ -116,8 +125,8 @@ def held_by_relay_text(service: Service) -> str:
     named = service.relay
     return (
         f" These targets are service {named.service}'s (team {named.team}), whose own ServiceDown holds this one back "
-        f"while it pages (relay:): this one waits {format_duration(RELAYED_EXTRA_HOLD_SECONDS)} longer, so that the "
-        "relay's page comes first."
+        f"while it pages (relay:): this one waits {format_duration(extra_hold(service))} longer (two evaluation "
+        "intervals), so that the relay's page comes first."
     )
 
 
@@ -178,11 +187,11 @@ def relay_check(service: Service, relay: Service | None) -> str | None:
             f"service {relay.name} ({relay.location}) has no ServiceDown page (alerts.service_down is off or "
             "not critical): nobody would be paged while its targets are down; give it one, or drop relay"
         )
-    if mine is not None and mine - RELAYED_EXTRA_HOLD_SECONDS < hold:
+    if mine is not None and mine - extra_hold(service) < hold:  # its extra hold is the margin, not the hold's part
         least = format_duration(hold)
         return (
             f"the ServiceDown of service {relay.name} ({relay.location}) holds {least}, this service's "
-            f"{format_duration(mine - RELAYED_EXTRA_HOLD_SECONDS)}: this page would ring first, and its resolve be "
+            f"{format_duration(mine - extra_hold(service))}: this page would ring first, and its resolve be "
             f"lost once the relay's holds it back; hold it at least as long (alerts: {{service_down: {{critical: "
             f"{{for: {least}}}}}}})"
         )

@@ -12,18 +12,18 @@ clause is empty and Alertmanager's inhibit rule is the one that holds it back.
 from __future__ import annotations
 
 from compiler import conventions as names
-from compiler.model.relays import RELAYED_EXTRA_HOLD_SECONDS, relay_page_labels
+from compiler.model.relays import relay_page_labels, relayed_extra_hold_seconds
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.rule_model import label_selector
 
 
 def relay_lookback_seconds(evaluation_seconds: int) -> int:
-    """How far back the held page reads the relay's page: its extra hold (its longer crash-loop window), the relay's
-    group's interval (its page's last sample is up to an interval old) and the held page's own (its group may run
-    just before the relay's). 3m at 1m evaluations; a fixed 3m at 5m saw a page written 5 minutes earlier as
+    """How far back the held page reads the relay's page: its extra hold (two intervals: model/relays.py), the
+    relay's group's interval (its page's last sample is up to an interval old) and the held page's own (its group may
+    run just before the relay's). 4m at 1m evaluations; a fixed 3m at 5m saw a page written 5 minutes earlier as
     gone, and the team behind the relay was paged through the relay's outage (promtool, relaytraffic50)."""
-    return RELAYED_EXTRA_HOLD_SECONDS + 2 * evaluation_seconds
+    return relayed_extra_hold_seconds(evaluation_seconds) + 2 * evaluation_seconds
 
 
 def quiet_while_relay_pages(service: Service, expr: str) -> str:
