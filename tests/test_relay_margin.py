@@ -1,0 +1,111 @@
+"""A relayed ServiceDown's margin over its relay's page: two evaluation intervals past the written hold (round 51).
+
+Found live (e2e51, tests/e2e/test_relay_traffic_live.py): with the held page one interval past its hold, the relay's
+page fired only 0.26-1 s (at 1 s = 1 min) before the held page would have. Prometheus offsets each group's evaluation
+by a hash in [0, interval), so the relay's page can start up to an interval after the held page's, and a scrape
+later where the relay's group reads the outage a scrape later; one interval was the whole margin, and a slower
+evaluation of the relay's group paged the team behind it.
+
+promtool evaluates every group at the same timestamps, so the replay builds the gap by input timing: the collector's
+rules read a copy of the outage that starts two steps (a whole interval of phase gap and a scrape) after the one
+cart's rules read, with the collector's groups evaluated first at each step (the gap just under two intervals).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from tests.conftest import require_tool
+from tests.relay_specs import CART, COLLECTOR
+from tests.routing_oracle import compile_fleet
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+defaults:
+  slo_alerts: {{evaluation_interval: {interval}}}
+teams:
+  web:
+    routing:
+      critical: {{webhook: {{url: 'https://pager.example/web'}}}}
+      warning: {{webhook: {{url: 'https://tickets.example/web'}}}}
+  obs:
+    routing:
+      critical: {{webhook: {{url: 'https://pager.example/obs'}}}}
+      warning: {{webhook: {{url: 'https://tickets.example/obs'}}}}
+"""
+DOWN = names.KEY_ALERT_NAMES["service_down"]
+READ = 'up{job="otel-collector"}'
+LATE = 'up{job="otel-collector-late"}'  # the collector's view of the same outage, two steps late
+
+
+def _rules(tmp_path: Path, interval: str) -> tuple[Path, Path]:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "platform.yaml").write_text(PLATFORM.format(interval=interval))
+    (folder / "cart.yaml").write_text(CART)
+    (folder / "otel-collector.yaml").write_text(COLLECTOR)
+    done = compile_fleet(folder, tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    rules = tmp_path / "out" / "prometheus" / "rules"
+    collector = rules / "otel-collector.yaml"
+    text = collector.read_text()
+    assert READ in text
+    late = tmp_path / "otel-collector-late.yaml"
+    late.write_text(text.replace(READ, LATE))
+    return rules / "cart.yaml", late
+
+
+def _pages(service: str, team: str) -> str:
+    return f'ALERTS{{alertname="{DOWN}",alertstate="firing",service="{service}",team="{team}"}}'
+
+
+@pytest.mark.parametrize(("interval", "step"), [("1m", 1), ("5m", 5)])
+def test_the_relay_page_a_phase_gap_and_a_scrape_late_still_holds_the_relayed_page(
+    tmp_path: Path, interval: str, step: int
+) -> None:
+    """Old code (one extra minute): cart's team was paged at 16m (1m) and 20m (5m), a step before the relay's page."""
+    promtool = require_tool("promtool")
+    cart, collector = _rules(tmp_path, interval)
+    order = [g["name"] for f in (collector, cart) for g in yaml.safe_load(f.read_text())["groups"]]
+    steps = 70 // step
+    down_from, down_for = 10 // step, 40 // step  # cart's view down 10m-50m; the collector's two steps later
+
+    def outage(late: int) -> str:
+        return f"1x{down_from + late - 1} 0x{down_for - 1} 1x{steps - down_from - late - down_for}"
+
+    relay_fires = 10 + 2 * step + 5  # the collector's default 5m hold from its view's first 0
+    checks = [
+        {"expr": _pages("cart", "web"), "eval_time": f"{minute}m", "exp_samples": []} for minute in range(0, 70, step)
+    ]
+    checks.append(
+        {
+            "expr": f"count({_pages('otel-collector', 'obs')})",
+            "eval_time": f"{relay_fires}m",
+            "exp_samples": [{"labels": "{}", "value": 1}],
+        }
+    )
+    test = {
+        "rule_files": [str(collector), str(cart)],
+        "evaluation_interval": interval,
+        "group_eval_order": order,
+        "tests": [
+            {
+                "interval": interval,
+                "input_series": [
+                    {"series": READ[:-1] + ',instance="c:8889"}', "values": outage(0)},
+                    {"series": LATE[:-1] + ',instance="c:8889"}', "values": outage(2)},
+                ],
+                "promql_expr_test": checks,
+            }
+        ],
+    }
+    path = tmp_path / "gap.test.yaml"
+    path.write_text(yaml.safe_dump(test))
+    done = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
