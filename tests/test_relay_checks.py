@@ -96,7 +96,7 @@ def test_a_relay_of_the_named_team_on_the_same_targets_compiles_and_holds_the_pa
             _collector(extra="targets: {job: otel-collector}\ntargets_via: federation\n"),
             "has targets_via itself",
         ),
-        # a minute longer: the held page's own extra minute is no margin (both would fire at once)
+        # a minute longer: the held page's extra two intervals would shrink to one, the margin e2e51 found thin live
         (_cart(), _collector(extra="alerts: {service_down: {critical: {for: 6m}}}\n"), "holds 6m, this service's 5m"),
         # a ticket is no page: neither the inhibit rule nor the rule-side quiet reads a warning ServiceDown
         (

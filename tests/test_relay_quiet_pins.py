@@ -4,7 +4,7 @@ service, critical, firing, of the team and service the spec names (prometheus/re
 Replayed with promtool, the relay's rules running elsewhere (only cart's and checkout's loaded), the collector down
 from 10m: beside the outage, ALERTS series that each miss one of those marks (another team's service of the relay's
 name, the relay's ticket, its page pending, a group's page) are in the server. None of them is the relay's page,
-so none quiets the held pages, which fire at 16m as they do alone. Each of the five pins of the quiet, dropped, let
+so none quiets the held pages, which fire at 17m as they do alone. Each of the five pins of the quiet, dropped, let
 a series quiet both pages (hand mutants, round 50: the relay tests passed with any of them dropped).
 
 Alertmanager's inhibit rule (alertmanager/relays.py) reads the same page: two services of one team behind the relay
@@ -60,7 +60,7 @@ def test_only_the_relays_own_firing_page_quiets_the_pages_held_behind_it(tmp_pat
                         "eval_time": minute,
                         "exp_samples": [{"labels": _series({**d, "alertstate": "firing"}), "value": 1} for d in held],
                     }
-                    for minute in ("16m", "30m")
+                    for minute in ("17m", "30m")
                 ],
             }
         ],

@@ -16,7 +16,7 @@ import yaml
 
 from compiler import conventions as names
 from compiler.model.evaluation_interval import MAX_EVALUATION_SECONDS
-from compiler.model.relays import RELAYED_EXTRA_HOLD_SECONDS
+from compiler.model.relays import relayed_extra_hold_seconds
 from compiler.targets.prometheus.relay_quiet import relay_lookback_seconds
 from tests.conftest import require_tool
 from tests.relay_specs import CART, COLLECTOR
@@ -90,17 +90,17 @@ def test_the_relayed_page_stays_quiet_at_5m_evaluations_with_its_group_run_first
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_relay_read_is_3m_at_the_default_interval(tmp_path: Path) -> None:
-    """Unchanged bytes where the old window already covered two 1m intervals and the extra hold."""
+def test_the_relay_read_is_4m_at_the_default_interval(tmp_path: Path) -> None:
+    """Two 1m intervals and the extra hold, which is two intervals since round 51 (3m with the old 1m hold)."""
     text = (_compiled(tmp_path, "") / "cart.yaml").read_text()
     assert f'last_over_time(ALERTS{{alertname="{DOWN}"' in text
-    assert "}[3m]))" in text and "}[11m]))" not in text
+    assert "}[4m]))" in text and "}[3m]))" not in text
 
 
 @pytest.mark.parametrize("interval", [1, 15, 30, 60, 90, 120, 150, 240, MAX_EVALUATION_SECONDS])
 def test_the_relay_read_outlasts_both_groups_intervals_and_a_margin(interval: int) -> None:
     """Writer's interval + reader's interval + the extra hold (the held page's longer window) at every interval."""
-    assert relay_lookback_seconds(interval) >= 2 * interval + RELAYED_EXTRA_HOLD_SECONDS
+    assert relay_lookback_seconds(interval) >= 2 * interval + relayed_extra_hold_seconds(interval)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
-"""A ServiceDown held behind its relay (`relay:`) waits a minute longer than its spec says, but its crash-loop
-windows are twice the written hold (model/relays.py crash_loop_hold: the relay's windows at equal holds). The
-generated crash-loop cases replayed the rule with windows twice its `for`: for a relayed page held 15s (1m15s in
-the rule, 30s windows) they expected a page in a loop that the rule, rightly, does not give (its 30s windows read
-one sample a minute and flap), and promtool rejected obsc's own tests (exit 1, drawn settings seed 607, round 50).
+"""A ServiceDown held behind its relay (`relay:`) waits longer than its spec says (two evaluation intervals since
+round 51, a minute before), but its crash-loop windows are twice the written hold (model/relays.py crash_loop_hold:
+the relay's windows at equal holds). The generated crash-loop cases replayed the rule with windows twice its `for`:
+for a relayed page held 15s (1m15s in the rule then, 30s windows) they expected a page in a loop that the rule,
+rightly, does not give (its 30s windows read one sample a minute and flap), and promtool rejected obsc's own tests
+(exit 1, drawn settings seed 607, round 50).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def test_the_loop_case_expects_no_page_of_a_relayed_15s_hold(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The rule's 30s windows at one sample a minute: two instances up in turn are both down one minute in three,
-    never the 1m15s the page holds; the 3m notice's 6m windows see the loop."""
+    never the 2m15s the page holds; the 3m notice's 6m windows see the loop."""
     code, err, out = _compile(capsys, tmp_path, "15s", "--no-validate")
     assert code == 0, err[-3000:]
     tests = yaml.safe_load((out / "prometheus" / "tests" / "cart.scrapes.test.yaml").read_text())["tests"]
