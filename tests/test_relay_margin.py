@@ -109,3 +109,22 @@ def test_the_relay_page_a_phase_gap_and_a_scrape_late_still_holds_the_relayed_pa
     path.write_text(yaml.safe_dump(test))
     done = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_generated_phase_gap_case_kills_the_old_one_interval_hold(tmp_path: Path) -> None:
+    """cart's scrapes file feeds the relay's page at the step its page would fire (7m: 5m + two 1m intervals); the
+    rule held one interval past its hold (round 50's 6m) fires a step before it, and that case fails."""
+    promtool = require_tool("promtool")
+    cart, _ = _rules(tmp_path, "1m")
+    tests = cart.parents[1] / "tests"
+    scrapes = tests / "cart.scrapes.test.yaml"
+    groups = yaml.safe_load(scrapes.read_text())["tests"]
+    assert [g["name"] for g in groups if "a phase gap and a scrape late" in g["name"]], [g["name"] for g in groups]
+    assert subprocess.run([promtool, "test", "rules", str(scrapes)], capture_output=True, check=False).returncode == 0
+    held = '[4m]))\n        for: "7m"'
+    assert cart.read_text().count(held) == 1
+    cart.write_text(cart.read_text().replace(held, '[4m]))\n        for: "6m"'))
+    done = subprocess.run([promtool, "test", "rules", str(scrapes)], capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert "a phase gap and a scrape late" in said and "time: 6m" in said, said

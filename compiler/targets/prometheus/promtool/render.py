@@ -44,6 +44,7 @@ from compiler.targets.prometheus.promtool.missing_bucket import bucket_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.missing_silent import offgrid_silent_case, silent_case
+from compiler.targets.prometheus.promtool.relay_gap_cases import relay_gap_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
@@ -79,6 +80,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
     scrapes += handover_cases(service, rules)  # and its hold into the burn page
+    scrapes += relay_gap_cases(service, rules)  # and its margin over its relay's page (relay:)
     scrapes += floored_handover_cases(service, rules, SCRAPE_STEP)  # pages handed back under a restart floor
     scrapes += scrape_steady_cases(service, rules)  # its steady cases, where the main grid's gaps read as a loop
     scrapes += bucket_cases(service, list(rules.alert_rules), SCRAPE_STEP)  # a bucket gone, scrape by scrape
