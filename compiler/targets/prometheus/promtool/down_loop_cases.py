@@ -119,8 +119,8 @@ def _flaky_then_loop(
 
 
 def loop_hold(service: Service, rule: Rule) -> int:
-    """The hold a ServiceDown rule's crash-loop windows are twice of: its `for`, but a minute less where the page
-    is held behind its relay's (model/relays.py crash_loop_hold). Read as its `for`, a relayed 15s page's 30s
+    """The hold a ServiceDown rule's crash-loop windows are twice of: its `for`, but its extra hold less where the
+    page is held behind its relay's (model/relays.py crash_loop_hold). Read as its `for`, a relayed 15s page's 30s
     windows were replayed as 2m30s ones: its loop case expected a page the rule cannot give (exit 1, drawn
     settings seed 607, round 50)."""
     return crash_loop_hold(service, rule.for_seconds)

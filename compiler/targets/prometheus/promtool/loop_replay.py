@@ -54,8 +54,8 @@ class Timeline:
         """Whether `rule` fires at each minute. `whole`: the service's own condition (else a group's branch: its
         targets all 0, or the same crash-loop branches read on the group's targets while it reports);
         `absent_is_down`: no series at all is down (and the churn branch is read); `loop_hold`: the hold its
-        crash-loop windows are twice of (its `for`, but a page held behind its relay's reads its written hold, a
-        minute shorter: model/relays.py)."""
+        crash-loop windows are twice of (its `for`, but a page held behind its relay's reads its written hold, two
+        intervals shorter: model/relays.py)."""
         holds = [self.down(m, loop_hold, whole, absent_is_down) for m in range(self.minutes + 1)]
         return fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
 
