@@ -128,3 +128,15 @@ def test_the_generated_phase_gap_case_kills_the_old_one_interval_hold(tmp_path: 
     assert done.returncode == 1, done.stdout + done.stderr
     said = done.stdout + done.stderr
     assert "a phase gap and a scrape late" in said and "time: 6m" in said, said
+
+
+def test_the_runbook_says_the_crash_loop_windows_the_rule_reads(tmp_path: Path) -> None:
+    """The held rule reads its written hold's windows (5m, 10m: crash_loop_hold); its runbook said the held `for`'s
+    (6m, 12m in round 50; 7m, 14m with the two-interval hold) and sent the on-call to windows the page never read."""
+    cart, _ = _rules(tmp_path, "1m")
+    rule = cart.read_text()
+    runbook = (cart.parents[2] / "runbooks" / "cart" / f"{DOWN}.md").read_text()
+    said = "at some minute of the last 5m, every instance {} up at half or fewer of its scrapes in the 10m before"
+    assert said.format("was") in rule
+    assert said.format("had been") in runbook, runbook
+    assert "fires when it happens for 7m" in runbook, runbook

@@ -13,6 +13,7 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.drop_pages import stop_page_names
 from compiler.model.key_evidence import evidence_events
+from compiler.model.relays import crash_loop_hold
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.stopped_traffic import stopped_meaning
 from compiler.model.teams import is_unrouted_info
@@ -302,7 +303,7 @@ def _meaning(
     for alert in alerts:
         assert alert.key_alert is not None
         loop = (
-            down_page.crash_loop(alert.key_alert.for_seconds, alert.key_alert.missing_fires)
+            down_page.crash_loop(crash_loop_hold(service, alert.key_alert.for_seconds), alert.key_alert.missing_fires)
             if first.kind is AlertKind.SERVICE_DOWN
             else ""
         )
