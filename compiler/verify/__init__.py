@@ -15,7 +15,7 @@ from typing import Any
 
 from compiler import conventions
 from compiler.api import CompileOptions, compile_specs
-from compiler.errors import Diagnostic, InputError, sort_key
+from compiler.errors import Diagnostic, InputError, Location, sort_key
 from compiler.model.types import Service
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
@@ -99,7 +99,7 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         return scrapes.lookback_delta(prometheus)
 
     services = tuple(s.name for s in fleet.services)
-    declared, bound = _declared(fleet.platform.location.file, options)
+    declared, bound, restart_place = _declared(fleet.platform.location.file, options)
     ctx = Context(
         prometheus,
         options.lookback,
@@ -116,14 +116,17 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     )
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []
-    flags = functools.cache(lambda: restarts.restart_flags(prometheus))
     for service in fleet.services:
         found, noted = check_service(service, docs.get(service.name), ctx)
         findings.extend(found)
         notes.extend(noted)
-        groups = rules.owned_groups(rule_groups(), service.name, services)
-        restarts.check_restarts(groups, flags() if groups else None, _at_service(service, docs, findings))
     at = {s.name: _at_service(s, docs, findings) for s in fleet.services}
+    loaded_groups = {name: groups for name in services if (groups := rules.owned_groups(rule_groups(), name, services))}
+    for ask in restarts.check_restarts(loaded_groups, restarts.restart_flags(prometheus) if loaded_groups else None):
+        if restart_place is None:  # no platform file: the spec whose rules set the bound
+            at[ask.service](ask.message)
+        else:
+            findings.append(Diagnostic(restart_place, restarts.SETTING, ask.message))
     forged_alerts.forging_rules(rule_groups(), fleet.services, lambda name, message: at[name](message))
     loaded = functools.cache(lambda name: bool(rules.owned_groups(rule_groups(), name, services)))
     ours = {id(g) for name in services for g in rules.owned_groups(rule_groups(), name, services)}
@@ -144,19 +147,25 @@ def lookback_range(text: str) -> str:
     return format_duration(seconds)
 
 
-def _declared(platform_file: str, options: VerifyOptions) -> tuple[scrapes.Declared, group_bound.Bound]:
+def _declared(
+    platform_file: str, options: VerifyOptions
+) -> tuple[scrapes.Declared, group_bound.Bound, Location | None]:
     """The platform file's `defaults.slo_alerts.scrape_interval` and `defaults.max_groups`, each with where it is
-    written (the compile read the same file; the model keeps neither place)."""
+    written (the compile read the same file; the model keeps neither place), and where a restart flag finding goes:
+    its `defaults.slo_alerts` (restarts.SETTING, or the nearest key written above it). The server flags are the
+    platform's to set, for every service at once, and that block sets the burn pairs' holds, the shortest obsc
+    writes; one team's spec could not act on them, and the finding would move whenever another spec's hold did."""
     if not platform_file:
-        return scrapes.Declared(), group_bound.Bound()
+        return scrapes.Declared(), group_bound.Bound(), None
     try:
         docs = loader.load_file(platform_file, loader.JsonnetOptions(options.jsonnet_paths))
     except (InputError, OSError):
-        return scrapes.Declared(), group_bound.Bound()  # the compile has reported it already
+        return scrapes.Declared(), group_bound.Bound(), None  # the compile has reported it already
     if not docs:
-        return scrapes.Declared(), group_bound.Bound()
+        return scrapes.Declared(), group_bound.Bound(), None
     data, locate = docs[0].data, docs[0].locate
-    return scrapes.declared(data, locate), group_bound.declared(data, locate)
+    restart_place = docs[0].locate(restarts.SETTING, key=True)
+    return scrapes.declared(data, locate), group_bound.declared(data, locate), restart_place
 
 
 def _at_service(service: Service, docs: dict[str, Document], into: list[Diagnostic]) -> Callable[[str], None]:

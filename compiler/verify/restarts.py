@@ -13,12 +13,16 @@ missed fewer than `3 × max(resend, interval) / interval - 2` evaluations, so a 
 `3 × max(resend, interval) - 2 × interval` long is always bridged: at 1m evaluations and the 1m default that is
 1m, and obsc asks for 2m (a config reload, an upgrade, a pod moved): a resend delay of (2m + 2 × interval) / 3
 or more (80s at 1m evaluations; the default already does at 30s).
+
+The flags are the server's, one setting for every service: at most one finding per flag for the whole fleet
+(round 50 said it at each service with loaded groups, 1,000 times on a 1,000-service fleet), naming the hold or
+interval that sets the bound and the services it comes from; verify/__init__.py says where it is located.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +31,7 @@ from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 
 GRACE_FLAG = "rules.alert.for-grace-period"
 RESEND_FLAG = "rules.alert.resend-delay"
+SETTING = ("defaults", "slo_alerts")  # where, in the platform file, a restart flag finding is said
 DEFAULT_GRACE_SECONDS = 600  # Prometheus's default --rules.alert.for-grace-period
 DEFAULT_RESEND_SECONDS = 60  # Prometheus's default --rules.alert.resend-delay
 RESTART_SECONDS = 120  # the restart obsc's pages must survive as one notification
@@ -66,13 +71,79 @@ def needed_resend(interval: int) -> int:
     return math.ceil((RESTART_SECONDS + EVALUATIONS_BEFORE_RESTORE * interval) / 3)
 
 
-def check_restarts(
-    groups: Sequence[Mapping[str, Any]], flags: RestartFlags | None, find: Callable[[str], None]
-) -> None:
-    """One finding when a Prometheus restart can make a firing alert of these loaded groups notify twice."""
+@dataclass(frozen=True)
+class Ask:
+    """One server flag to set: the message, and the service whose loaded rules set its bound (the shortest hold,
+    the slowest alerting group), where the finding goes when there is no platform file to put it at."""
+
+    flag: str
+    message: str
+    service: str
+
+
+def check_restarts(loaded: Mapping[str, Sequence[Mapping[str, Any]]], flags: RestartFlags | None) -> list[Ask]:
+    """At most one Ask per server flag, for the whole fleet (`loaded`: each service's loaded obsc groups), when a
+    Prometheus restart can make a firing alert of those groups notify twice."""
     if flags is None:
-        return
-    held = sorted(
+        return []
+    holds = {service: _holds(groups) for service, groups in sorted(loaded.items())}
+    intervals = {service: _alerting_intervals(groups) for service, groups in sorted(loaded.items()) if holds[service]}
+    asks = [_grace_ask(holds, flags), _resend_ask(intervals, flags)]
+    return [ask for ask in asks if ask is not None]
+
+
+def _grace_ask(holds: Mapping[str, list[tuple[int, str]]], flags: RestartFlags) -> Ask | None:
+    short = {service: [h for h in held if h[0] < flags.grace] for service, held in holds.items()}
+    short = {service: held for service, held in short.items() if held}
+    if not short:
+        return None
+    shortest = min(held[0] for held in short.values())
+    setting = [service for service, held in short.items() if held[0] == shortest]
+    names = sorted({name for held in short.values() for _, name in held})
+    return Ask(
+        GRACE_FLAG,
+        f"{_SAID} --{GRACE_FLAG}={format_duration(shortest[0])} or less (the server's is "
+        f"{format_duration(flags.grace)}, longer than a hold of {_count(len(short), 'service')} with obsc's rules "
+        f"loaded here ({_listed(names)}); the shortest, {shortest[1]} (for: {format_duration(shortest[0])}), is "
+        f"{_listed(setting)}'s): a restart starts those holds again, so a page firing when the server stops is "
+        f"gone from Alertmanager before it fires again{_TAIL}",
+        setting[0],
+    )
+
+
+def _resend_ask(intervals: Mapping[str, set[int]], flags: RestartFlags) -> Ask | None:
+    outlasted = {
+        s: [e for e in every if bridged_restart(flags.resend, e) < RESTART_SECONDS] for s, every in intervals.items()
+    }
+    slow = {service: max(every) for service, every in outlasted.items() if every}  # the resend each one needs grows
+    if not slow:
+        return None
+    worst = max(slow.values())
+    setting = [service for service, every in slow.items() if every == worst]
+    return Ask(
+        RESEND_FLAG,
+        f"{_SAID} --{RESEND_FLAG}={format_duration(needed_resend(worst))} or more (the server's is "
+        f"{format_duration(flags.resend)}: at a {format_duration(worst)} evaluation interval, the slowest alerting "
+        f"group of {_count(len(slow), 'service')} here ({_listed(setting)}'s), Alertmanager keeps an alert "
+        f"{format_duration(4 * max(flags.resend, worst))} past its last send, so a restart longer than "
+        f"{format_duration(max(bridged_restart(flags.resend, worst), 0))} outlasts it){_TAIL}",
+        setting[0],
+    )
+
+
+_SAID = (
+    "a Prometheus restart mid-incident notifies twice: Alertmanager resolves a firing alert it stops hearing of, "
+    "and notifies again when it fires after the restart; run this Prometheus with"
+)
+_TAIL = (
+    f" (a restart of up to {format_duration(RESTART_SECONDS)} then stays one notification; one server flag for "
+    "every service: docs/operations.md, Prometheus restarts)"
+)
+
+
+def _holds(groups: Sequence[Mapping[str, Any]]) -> list[tuple[int, str]]:
+    """The alerting rules' holds (seconds) and names, shortest first; alerts without a hold need no restore."""
+    return sorted(
         {
             (int(_number(rule.get("duration"))), str(rule.get("name", "?")))
             for group in groups
@@ -80,48 +151,25 @@ def check_restarts(
             if isinstance(rule, dict) and rule.get("type") == "alerting" and _number(rule.get("duration")) > 0
         }
     )
-    if not held:
-        return
-    short = [(hold, name) for hold, name in held if hold < flags.grace]
-    intervals = {
+
+
+def _alerting_intervals(groups: Sequence[Mapping[str, Any]]) -> set[int]:
+    """The evaluation intervals of the groups with an alerting rule (only those send what must be bridged)."""
+    return {
         int(_number(group.get("interval")))
         for group in groups
         if any(isinstance(r, dict) and r.get("type") == "alerting" for r in group.get("rules") or [])
+        and _number(group.get("interval")) > 0
     }
-    slow = sorted(e for e in intervals if e > 0 and bridged_restart(flags.resend, e) < RESTART_SECONDS)
-    if not short and not slow:
-        return
-    asks = []
-    if short:
-        names = ", ".join(f"{name} (for: {format_duration(hold)})" for hold, name in _first(short))
-        asks.append(
-            f"--{GRACE_FLAG}={format_duration(held[0][0])} or less (the server's is {format_duration(flags.grace)}, "
-            f"longer than the holds of {names}{_more(short)}: a restart starts those holds again, so a page "
-            "firing when the server stops is gone from Alertmanager before it fires again)"
-        )
-    if slow:
-        worst = max(slow, key=needed_resend)
-        asks.append(
-            f"--{RESEND_FLAG}={format_duration(needed_resend(worst))} or more (the server's is "
-            f"{format_duration(flags.resend)}: at a {format_duration(worst)} evaluation interval Alertmanager "
-            f"keeps an alert {format_duration(4 * max(flags.resend, worst))} past its last send, so a restart "
-            f"longer than {format_duration(max(bridged_restart(flags.resend, worst), 0))} outlasts it)"
-        )
-    find(
-        "a Prometheus restart mid-incident notifies twice for these alerts: Alertmanager resolves a firing alert "
-        "it stops hearing of, and notifies again when it fires after the restart; run Prometheus with "
-        + "; and ".join(asks)
-        + f" (a restart of up to {format_duration(RESTART_SECONDS)} then stays one notification; "
-        "docs/operations.md, Prometheus restarts)"
-    )
 
 
-def _first(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    return items[:3]
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:3])
+    return f"{shown} and {len(items) - 3} more" if len(items) > 3 else shown
 
 
-def _more(items: list[tuple[int, str]]) -> str:
-    return f" and {len(items) - 3} more" if len(items) > 3 else ""
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _number(value: object) -> float:
