@@ -11,11 +11,12 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from compiler.api import CompileOptions, compile_specs
 from compiler.model.units import parse_duration
-from compiler.verify import VerifyOptions, verify
+from compiler.verify import VerifyOptions, forged_alerts, verify
 from tests.fake_prometheus import serving
 from tests.platform_text import sink_platform
 
@@ -63,7 +64,10 @@ def _findings(
     extra_groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
     series: list[dict[str, str]] = (),  # type: ignore[assignment]
     alerts: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    restart: tuple[str, list[dict[str, str]]] | None = None,
 ) -> list[str]:
+    """`restart`: when the server started (runtimeinfo's startTime), and the series of `series` whose last
+    sample is older (written by the process before it)."""
     groups = [*_groups(tmp_path), *extra_groups]
 
     def route(path: str, query: str) -> Any:
@@ -75,7 +79,11 @@ def _findings(
             expr = urllib.parse.parse_qs(query).get("query", [""])[0]
             if expr.startswith("ALERTS{"):
                 return {"resultType": "vector", "result": [{"metric": s, "value": [0, "1"]} for s in series]}
+            if restart is not None and expr.startswith("timestamp(ALERTS{") and " < " in expr:
+                return {"resultType": "vector", "result": [{"metric": s, "value": [0, "1"]} for s in restart[1]]}
             return {"resultType": "vector", "result": []}
+        if path == "/api/v1/status/runtimeinfo" and restart is not None:
+            return {"startTime": restart[0], "storageRetention": "15d"}
         if path.startswith("/api/v1/label/"):
             return ["shop_requests_total", "up"]
         return None
@@ -155,3 +163,45 @@ def test_hand_written_alerts_of_other_names_or_services_are_no_finding(tmp_path:
     """The control: a hand-written alert of the service under its own name, and a ServiceDown of every job."""
     others = [_impostor({"service": "shop", "team": "core"}, "ShopQueueFull"), _impostor({}), _impostor({"team": "x"})]
     assert _findings(tmp_path, others) == []
+
+
+DOWN = {"alertname": "ServiceDown", "service": "shop", "team": "core", "severity": "critical"}
+STARTED = "2026-12-06T20:34:46.123456789Z"
+
+
+def test_the_alerts_a_restarted_server_had_before_it_stopped_are_no_finding(tmp_path: Path) -> None:
+    """Measured live (round 51, Prometheus 2.42, the restarted replica of an HA pair): a server stopped writes no
+    stale marker, so ServiceDown's firing series stays readable for the lookback delta after the restart while the
+    new process holds the alert pending (its hold started again). That series was the server's own: no finding."""
+    before = {**DOWN, "alertstate": "firing"}
+    now = [before, {**DOWN, "alertstate": "pending"}]
+    found = _findings(tmp_path, series=now, alerts=[{"labels": DOWN, "state": "pending"}], restart=(STARTED, [before]))
+    assert found == [], found
+
+
+def test_a_series_written_since_the_start_is_still_a_finding(tmp_path: Path) -> None:
+    """The control: the same firing series, written after the server started (nothing older than the start)."""
+    firing = {**DOWN, "alertstate": "firing"}
+    found = _findings(tmp_path, series=[firing], restart=(STARTED, []))
+    assert len(found) == 1 and 'ALERTS{alertname="ServiceDown",alertstate="firing"' in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("said", "epoch"),
+    [
+        ("2026-12-06T20:34:46.5Z", 1796589286.5),
+        ("2026-12-06T21:34:46.123456789+01:00", 1796589286.123456789),
+        ("2026-12-06T20:34:46Z", 1796589286.0),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+def test_the_start_time_in_any_zone(said: str | None, epoch: float | None) -> None:
+    """Prometheus writes its start in the server's own time zone, to the nanosecond."""
+
+    class Said:
+        def runtime_info(self) -> dict[str, Any]:
+            return {"startTime": said}
+
+    started = forged_alerts._start_time(Said())  # type: ignore[arg-type]
+    assert started == pytest.approx(epoch, abs=1e-3) if epoch is not None else started is None
