@@ -103,8 +103,10 @@ DEFAULTS = {"rules.alert.for-grace-period": "10m", "rules.alert.resend-delay": "
 
 def test_the_default_flags_are_one_finding_for_each(tmp_path: Path) -> None:
     grace, resend = _restart_findings(tmp_path, DEFAULTS)
-    assert "--rules.alert.for-grace-period=2m or less (the server's is 10m, longer than a hold of 1 service " in grace
-    assert "ServiceDown" in grace and "the shortest, ShopBurnRateFast" not in grace
+    assert (
+        "--rules.alert.for-grace-period=2m or less (the server's is 10m, longer than holds in the rules of 1 " in grace
+    )
+    assert "ServiceDown" in grace and "the shortest, SLOErrorBudgetBurnFast's 2m, is in the rules of shop)" in grace
     assert "--rules.alert.resend-delay=1m20s or more (the server's is 1m: at a 1m evaluation interval" in resend
     assert "a restart longer than 1m outlasts it" in resend
 
@@ -121,9 +123,12 @@ def test_a_fleet_is_one_finding_per_flag_at_the_platforms_slo_alerts(tmp_path: P
         (str(tmp_path / "platform.yaml"), 4, 3)
     }, found
     grace, resend = sorted(found, key=lambda f: "resend-delay" in f.message)
-    assert "longer than a hold of 5 services with obsc's rules loaded here" in grace.message
-    assert "is cart, ledger, mail and 2 more's)" in grace.message
-    assert "the slowest alerting group of 5 services here (cart, ledger, mail and 2 more's)" in resend.message
+    assert "longer than holds in the rules of 5 services loaded here" in grace.message
+    assert "is in the rules of cart, ledger, mail and 2 more)" in grace.message
+    assert (
+        "the slowest of the alerting groups of 5 services here, in the rules of cart, ledger, mail and 2 more,"
+        in resend.message
+    )
 
 
 def test_without_a_platform_file_the_finding_is_at_the_spec_that_sets_the_bound(tmp_path: Path) -> None:
@@ -193,7 +198,7 @@ def test_the_resend_delay_asked_for_bridges_the_slowest_alerting_group() -> None
     )
     assert [(a.flag, a.service) for a in found] == [("rules.alert.resend-delay", "cart")], found
     assert "--rules.alert.resend-delay=1m40s or more" in found[0].message
-    assert "the slowest alerting group of 2 services here (cart's)" in found[0].message
+    assert "alerting groups of 2 services here, in the rules of cart, Alertmanager" in found[0].message
 
 
 def test_a_recording_groups_interval_asks_nothing() -> None:
@@ -211,8 +216,8 @@ def test_the_shortest_hold_names_the_services_that_set_it() -> None:
     (grace,) = check_restarts(loaded, RestartFlags(600, 120))
     assert (grace.flag, grace.service) == ("rules.alert.for-grace-period", "shop")
     assert "--rules.alert.for-grace-period=2m or less" in grace.message
-    assert "longer than a hold of 2 services with obsc's rules loaded here (Fast, ServiceDown)" in grace.message
-    assert "the shortest, Fast (for: 2m), is shop's)" in grace.message
+    assert "longer than holds in the rules of 2 services loaded here: Fast, ServiceDown;" in grace.message
+    assert "the shortest, Fast's 2m, is in the rules of shop)" in grace.message
 
 
 def test_the_finding_says_how_long_alertmanager_keeps_an_alert_at_the_slow_interval() -> None:

@@ -103,9 +103,9 @@ def _grace_ask(holds: Mapping[str, list[tuple[int, str]]], flags: RestartFlags) 
     return Ask(
         GRACE_FLAG,
         f"{_SAID} --{GRACE_FLAG}={format_duration(shortest[0])} or less (the server's is "
-        f"{format_duration(flags.grace)}, longer than a hold of {_count(len(short), 'service')} with obsc's rules "
-        f"loaded here ({_listed(names)}); the shortest, {shortest[1]} (for: {format_duration(shortest[0])}), is "
-        f"{_listed(setting)}'s): a restart starts those holds again, so a page firing when the server stops is "
+        f"{format_duration(flags.grace)}, longer than holds in the rules of {_count(len(short), 'service')} loaded "
+        f"here: {_listed(names)}; the shortest, {shortest[1]}'s {format_duration(shortest[0])}, is in the rules of "
+        f"{_listed(setting)}): a restart starts those holds again, so a page firing when the server stops is "
         f"gone from Alertmanager before it fires again{_TAIL}",
         setting[0],
     )
@@ -123,8 +123,9 @@ def _resend_ask(intervals: Mapping[str, set[int]], flags: RestartFlags) -> Ask |
     return Ask(
         RESEND_FLAG,
         f"{_SAID} --{RESEND_FLAG}={format_duration(needed_resend(worst))} or more (the server's is "
-        f"{format_duration(flags.resend)}: at a {format_duration(worst)} evaluation interval, the slowest alerting "
-        f"group of {_count(len(slow), 'service')} here ({_listed(setting)}'s), Alertmanager keeps an alert "
+        f"{format_duration(flags.resend)}: at a {format_duration(worst)} evaluation interval, the slowest of the "
+        f"alerting groups of {_count(len(slow), 'service')} here, in the rules of {_listed(setting)}, Alertmanager "
+        "keeps an alert "
         f"{format_duration(4 * max(flags.resend, worst))} past its last send, so a restart longer than "
         f"{format_duration(max(bridged_restart(flags.resend, worst), 0))} outlasts it){_TAIL}",
         setting[0],
