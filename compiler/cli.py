@@ -124,7 +124,8 @@ def compile_cmd(
             from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
 
             with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
-                validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all, base)
+                teams = {service.name: service.team for service in compilation.fleet.services}
+                validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all, base, teams)
 
         with stage("write", compilation.timings):
             # Validation runs on the finished tree before it replaces the old one: rejected output never lands.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
@@ -20,6 +22,7 @@ def validate_bundle(
     record_dir: str | None = None,
     revalidate_all: bool = False,
     base: Base | None = None,
+    teams: Mapping[str, str] | None = None,
 ) -> Record:
     """Run every validator that applies to the output written in `tree_dir`; raise ToolError on failure.
 
@@ -27,17 +30,23 @@ def validate_bundle(
     staged tree that replaces it): checks whose exact input bytes it lists are skipped, unless
     `revalidate_all`; with a `base` (`--record-base`), only checks whose bytes that revision committed and
     validated. On success the record of this run is written into `tree_dir`. Without `record_dir`
-    everything runs and no record is written.
+    everything runs and no record is written. `teams`: each service's team, from the model (promtool's shapes
+    of test groups reach across teams by it).
     """
     # No cyclic GC while validating: the focus parses every test file into ~60,000 YAML events a file, and
     # each full collection walked them and the whole compiled bundle again (27% of the Python CPU of a cold
     # validation of 40 rich services; they hold no cycles and are freed as they go).
     with paused_gc():
-        return _validate_bundle(bundle, tree_dir, record_dir, revalidate_all, base)
+        return _validate_bundle(bundle, tree_dir, record_dir, revalidate_all, base, teams)
 
 
 def _validate_bundle(
-    bundle: Bundle, tree_dir: str, record_dir: str | None, revalidate_all: bool, base: Base | None
+    bundle: Bundle,
+    tree_dir: str,
+    record_dir: str | None,
+    revalidate_all: bool,
+    base: Base | None,
+    teams: Mapping[str, str] | None,
 ) -> Record:
     from compiler.toolcheck import amtool, grafana_lint, promtool, record
 
@@ -45,7 +54,8 @@ def _validate_bundle(
     # The three run at once: promtool keeps every CPU busy for minutes on a large fleet, and amtool's and the
     # lint's work (a minute at 1,000 services, part of it one core of Python) fits in its gaps instead of
     # after it. The first failure in the order promtool, amtool, lint is the one reported, as before.
-    validators = (promtool.validate, amtool.validate, grafana_lint.validate)
+    by_teams = partial(promtool.validate, teams=teams) if teams else promtool.validate  # teams: group shapes
+    validators = (by_teams, amtool.validate, grafana_lint.validate)
     pool = ThreadPoolExecutor(len(validators))
     try:
         running = [pool.submit(check, bundle, tree_dir, current) for check in validators]

@@ -1,45 +1,54 @@
-"""Shared verdicts by test group: a focused test group that is the same in many services, up to their names,
-is judged by two promtool runs, and the others pass by that verdict.
+"""Shared verdicts by test group: a focused test group that is the same in many services, up to their names
+(the service's, and the team's), is judged by two or four promtool runs, and the others pass by that verdict.
 
 Why: `shape_verdicts` judges whole families (a service's test files), so a fleet whose services all differ
 somewhere (a latency threshold each) judged nothing and paid ~2 s a service. But most of a service's focused
 groups (`promtool_focus`: one test group and the rules it reads) do not read what differs: in the bench's
-distinct fleet 49 of a rich service's 58 focused groups are the same in every service of a team, up to the
-name. Here every family that no family shape judged is focused ahead, each focused group (its test file and
-the rule files it loads, paths and bytes) is cut by its service's name as `focus_shapes` cuts a family, and a
-group shape of at least SHARE_FROM groups runs twice, as its template named with each proof token (`a0-k` and
-the 63-character `zz9-...9`). When both runs print a clean SUCCESS, its groups pass by that verdict and are not
-run; otherwise, or when a bound of `shape_verdicts` is not met, each group runs as before. The runs of the
-families then take their focused groups from here (`Ahead`), less those judged.
+distinct fleet 49 of a rich service's 58 focused groups are the same in every service, up to the service's and
+the team's names. Here every family that no family shape judged is focused ahead, each focused group (its test
+file and the rule files it loads, paths and bytes) is cut by its service's name as `focus_shapes` cuts a
+family, and by its team's name (from the model, `teams`) where it holds it (`group_names`). A group shape of at
+least SHARE_FROM groups runs as its template named with each proof token: the service's `a0-k` and the
+63-character `zz9-...9`, and, for a shape that cuts the team, each of those with each team token (`a0-t`, the
+63-character `zz8-...8`: four runs). A shape that cuts the team is judged across teams only when that takes
+fewer runs than judging it within each team (two runs a team of SHARE_FROM groups or more). When every run
+prints a clean SUCCESS, its groups pass by that verdict and are not run; otherwise, or when a bound of
+`shape_verdicts` is not met, each group runs as before. The runs of the families then take their focused
+groups from here (`Ahead`), less those judged.
 
-Why two runs are enough, within the bounds: the argument of `shape_verdicts` is about the files promtool reads
-and holds for any one file. A focused group file is such a file: it loads only its own focused rule files and
-promtool judges each file apart. Each group's files are the template with its name at the cuts byte for byte
-(the digest), the name nowhere else (`focus_shapes.only_at_cuts`, checked on each group) and not a YAML word,
-and each token only at the cuts of the named template. The tokens' runs pass both lengths and both sort ends,
-so every name passes, the first group's included.
+Why these runs are enough, within the bounds: the argument of `shape_verdicts` is about the files promtool
+reads and holds for any one file. A focused group file is such a file: it loads only its own focused rule files
+and promtool judges each file apart. Each group's files are the template with its names at the cuts byte for
+byte (the digest), each name nowhere else (neither inside the other, nor in a UID; checked on each group), not
+a YAML word, and each token only at its own cuts of the named template. Two names: equality compares words
+holding each name at fixed places, and the four runs pass both lengths of each name, so a word's count of
+either name is fixed; a regex or a function reading a label that holds either name keeps the shape in full
+(`shape_verdicts.bounds` for each name); an order of label sets is allowed only over labels that hold one of
+the names, each against at most one other word between its tokens, so it turns on two comparisons (the
+service's name against its word, the team's against its own), and the four runs pass each of their four
+outcomes. So every pair of names passes, the first group's included.
 Not judged here: whole-run files (`--revalidate-all`, files focusing is not sure of) and OBSC_SHARE_SHAPES=0.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from compiler import workers
 from compiler.targets import shapes
-from compiler.toolcheck import focus_shapes, shape_verdicts
+from compiler.toolcheck import group_names, shape_verdicts
+from compiler.toolcheck.group_names import SERVICE_PAIRS, TEAM_PAIRS
 from compiler.toolcheck.promtool_focus import Focused
 
 log = logging.getLogger("obsc")
 SHARE_FROM = 3  # groups of a shape: two runs judge it, so fewer would run promtool more, not less
-# Shapes a promtool process judges (two one-group files each): about the groups of 7 rich services, so that
+# Shapes a promtool process judges (two or four one-group files each): the groups of 7 to 14 rich services, so that
 # OBSC_TOOL_TIMEOUT bounds a few services' work, as promtool.FILES_PER_CALL does for the families' runs.
 SHAPES_PER_CALL = 200
 PREFIX = "ahead"  # focus_dir/PREFIX-N: family N's focused groups; PREFIX-shape: the tokens' files
@@ -65,6 +74,8 @@ class _Group:
     focused: Focused
     files: tuple[str, ...]  # under the family's prefix: the test file, then the rule files it loads
     name: str
+    team: str | None  # the team's name when the shape cuts it too (`group_names`)
+    digest: str
 
 
 def focus_ahead(
@@ -74,8 +85,10 @@ def focus_ahead(
     workdir: str,
     focus_dir: str,
     run: Run,
+    teams: Mapping[str, str] | None = None,
 ) -> Ahead:
-    """Focus `families` under `focus_dir` and judge their groups' shapes (see the module)."""
+    """Focus `families` under `focus_dir` and judge their groups' shapes (see the module); `teams`: each
+    service's team, from the model (a service it lacks is cut by its own name only)."""
     ahead = Ahead()
     if len(families) < SHARE_FROM or not shapes.enabled():
         return ahead
@@ -92,12 +105,12 @@ def focus_ahead(
             continue
         name = PurePosixPath(rule_files[0]).stem
         for one in got:
-            group = _group(family, one, focus_dir, prefix, name)
-            digest = None if group is None else _digest(focus_dir, prefix, group)
-            if group is not None and digest is not None:
-                by_digest.setdefault(digest, []).append(group)
-    shared = [members for members in by_digest.values() if len(members) >= SHARE_FROM]
-    passed, runs = _judge(shared, focus_dir, run)
+            group = _group(family, one, focus_dir, prefix, name, (teams or {}).get(name))
+            if group is not None:
+                by_digest.setdefault(group.digest, []).append(group)
+    shared, written = _prepared(by_digest.values(), focus_dir)
+    passed, runs = _judge(written, run), sum(len(files) for files in written)
+    shutil.rmtree(os.path.join(focus_dir, f"{PREFIX}-shape"), ignore_errors=True)
     judged = {(m.family, m.focused) for members, ok in zip(shared, passed, strict=True) if ok for m in members}
     for family, got in ahead.to_run.items():
         ahead.to_run[family] = [f for f in got if (family, f) not in judged]
@@ -110,8 +123,11 @@ def focus_ahead(
     return ahead
 
 
-def _group(family: tuple[str, ...], focused: Focused, focus_dir: str, prefix: str, name: str) -> _Group | None:
-    """The focused group's files under `prefix`; None when its rule files are not written as the focus writes them."""
+def _group(
+    family: tuple[str, ...], focused: Focused, focus_dir: str, prefix: str, name: str, team: str | None
+) -> _Group | None:
+    """The focused group's files under `prefix` and its shape; None when its rule files are not written as the
+    focus writes them, or its name cannot be cut."""
     test = os.path.relpath(focused.path, prefix)
     try:
         head = Path(focus_dir, focused.path).read_text(encoding="utf-8")[:4096]
@@ -128,49 +144,92 @@ def _group(family: tuple[str, ...], focused: Focused, focus_dir: str, prefix: st
         rules.append(os.path.normpath(os.path.join(os.path.dirname(test), path)))
     if any(r.startswith("..") for r in rules):
         return None
-    return _Group(family, focused, (test, *rules), name)
+    files = (test, *rules)
+    texts = _texts(focus_dir, prefix, files)
+    cut = None if texts is None else group_names.cut(texts, name, team)
+    if cut is None:
+        return None
+    return _Group(family, focused, files, name, cut.team, cut.digest(focused.group))
 
 
-def _texts(focus_dir: str, prefix: str, group: _Group) -> list[str] | None:
+def _texts(focus_dir: str, prefix: str, files: Sequence[str]) -> list[str] | None:
     try:
-        return [*group.files, *(Path(focus_dir, prefix, p).read_text(encoding="utf-8") for p in group.files)]
+        return [*files, *(Path(focus_dir, prefix, p).read_text(encoding="utf-8") for p in files)]
     except (OSError, UnicodeDecodeError):
         return None
 
 
-def _digest(focus_dir: str, prefix: str, group: _Group) -> str | None:
-    """The group's shape (paths and texts with the name and its UIDs cut out); None when it has none."""
-    texts = _texts(focus_dir, prefix, group)
-    if texts is None or not focus_shapes.only_at_cuts(texts, group.name):
-        return None
-    cut, values = focus_shapes.cut(texts, group.name)
-    digest = hashlib.sha256(f"{group.focused.group}:{len(values)}".encode())
-    for text in cut:
-        digest.update(f"{len(text)}:".encode())
-        digest.update(text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> tuple[list[bool], int]:
-    """Whether each shape's two token runs passed (a shape out of bounds, or with a token off its cuts, did not),
-    and how many token files ran."""
-    written: list[tuple[int, list[Focused]]] = []
+def _prepared(shaped: Iterable[list[_Group]], focus_dir: str) -> tuple[list[list[_Group]], list[list[Focused]]]:
+    """The shapes to judge and each one's token files, written under `focus_dir`/PREFIX-shape. A shape that cuts
+    the team is judged across its teams (four runs) when that takes fewer runs than its teams apart (two runs
+    a team of SHARE_FROM groups or more, one a group in a smaller one), and within each team otherwise, or when
+    it is out of bounds across teams."""
     out = os.path.join(focus_dir, f"{PREFIX}-shape")
-    for index, members in enumerate(shared):
-        first = members[0]
-        prefix = next(iter(first.focused.path.split("/", 1)))
-        files = [os.path.join(prefix, p) for p in first.files]
-        if shape_verdicts.bounds(focus_dir, files, first.name) is not None:
+    shared: list[list[_Group]] = []
+    written: list[list[Focused]] = []
+
+    def judge(members: list[_Group], across: bool) -> bool:
+        files = _tokens(members[0], across, focus_dir, out, len(written))
+        if files is not None:
+            shared.append(members)
+            written.append(files)
+        return files is not None
+
+    for members in shaped:
+        by_team: dict[str | None, list[_Group]] = {}
+        for member in members:
+            by_team.setdefault(member.team, []).append(member)
+        apart = sum(len(SERVICE_PAIRS) if len(g) >= SHARE_FROM else len(g) for g in by_team.values())
+        if members[0].team is not None and len(TEAM_PAIRS) < apart and judge(members, True):
             continue
-        texts = _texts(focus_dir, prefix, first)
-        tokens = [] if texts is None else [_named(texts, first, n, out, index) for n in range(len(_TOKENS))]
-        if tokens and all(t is not None for t in tokens):
-            written.append((index, [t for t in tokens if t is not None]))
-    verdicts = [False] * len(shared)
+        for alike in by_team.values():
+            if len(alike) >= SHARE_FROM:
+                judge(alike, False)
+    return shared, written
+
+
+def _tokens(first: _Group, across: bool, focus_dir: str, out: str, index: int) -> list[Focused] | None:
+    """The shape's template (`first`'s files cut) named with each token pair (its team's too when `across`
+    teams), written under `out`/`index-n`; None when a bound of `shape_verdicts` is not met, or a token stands
+    anywhere but at its places."""
+    prefix = next(iter(first.focused.path.split("/", 1)))
+    team = first.team if across else None
+    why = shape_verdicts.bounds(focus_dir, [os.path.join(prefix, p) for p in first.files], first.name, team)
+    texts = None if why is not None else _texts(focus_dir, prefix, first.files)
+    cut = None if texts is None else group_names.cut(texts, first.name, team)
+    if cut is None or cut.team != team:
+        log.debug("promtool: the group shape of %s runs group by group: %s", first.focused.source, why or "no cut")
+        return None
+    files = []
+    for n, (service, team_token) in enumerate(TEAM_PAIRS if across else SERVICE_PAIRS):
+        named = cut.named(service, team_token)
+        if named is None:
+            return None
+        count = len(named) // 2
+        at = os.path.join(out, f"{index}-{n}")
+        try:
+            for path, text in zip(named[:count], named[count:], strict=True):
+                os.makedirs(os.path.dirname(os.path.join(at, path)), exist_ok=True)
+                Path(at, path).write_text(text, encoding="utf-8")
+        except OSError:
+            return None
+        source = first.focused.source.replace(first.name, service)  # shown only
+        named_team = f", team {team_token}" if team_token else ""
+        label = f"{first.focused.label}, group shape {index} of {first.focused.source}{named_team}"
+        path = os.path.relpath(os.path.join(at, named[0]), os.path.dirname(out))
+        files.append(Focused(path, source, first.focused.group, label))
+    return files
+
+
+def _judge(written: Sequence[list[Focused]], run: Run) -> list[bool]:
+    """Whether each shape's token runs all passed (a finding of a run that no file explains fails every shape
+    of that run)."""
+    verdicts = [False] * len(written)
     if not written:
-        return verdicts, 0
-    count = max(workers.available_cpus(), -(-len(written) // SHAPES_PER_CALL))
-    batches = [batch for batch in (written[n::count] for n in range(count)) if batch]
+        return verdicts
+    indexed = list(enumerate(written))
+    count = max(workers.available_cpus(), -(-len(indexed) // SHAPES_PER_CALL))
+    batches = [batch for batch in (indexed[n::count] for n in range(count)) if batch]
     done = workers.map_threads(_run_batch(run), batches, min(len(batches), workers.available_cpus()))
     for batch, findings in zip(batches, done, strict=True):
         for index, focused in batch:
@@ -178,34 +237,7 @@ def _judge(shared: Sequence[list[_Group]], focus_dir: str, run: Run) -> tuple[li
         if any(not any(line.startswith(_shown(f) + ": ") for _, fs in batch for f in fs) for line in findings):
             for index, _ in batch:  # a finding no file explains: nothing in this run passes by it
                 verdicts[index] = False
-    shutil.rmtree(out, ignore_errors=True)
-    return verdicts, 2 * len(written)
-
-
-_TOKENS = (shapes.FIRST_TOKEN, shapes.SECOND_TOKEN)
-
-
-def _named(texts: list[str], group: _Group, n: int, out: str, index: int) -> Focused | None:
-    """The group's template named with token `n`, written under `out`/`index-n`; None when the token stands
-    anywhere but at the name's places (not even overlapping itself)."""
-    token = _TOKENS[n]
-    cut, values = focus_shapes.cut(texts, group.name)
-    named = [focus_shapes.fill(text, focus_shapes.token_values(token, len(values))) for text in cut]
-    overlapping = re.compile(f"(?={re.escape(token)})")
-    if any(len(overlapping.findall(n)) != c.count(focus_shapes.mark(0)) for n, c in zip(named, cut, strict=True)):
-        return None
-    count = len(named) // 2
-    at = os.path.join(out, f"{index}-{n}")
-    try:
-        for path, text in zip(named[:count], named[count:], strict=True):
-            os.makedirs(os.path.dirname(os.path.join(at, path)), exist_ok=True)
-            Path(at, path).write_text(text, encoding="utf-8")
-    except OSError:
-        return None
-    source = group.focused.source.replace(group.name, token)  # shown only
-    label = f"{group.focused.label}, group shape {index} of {group.focused.source}"
-    path = os.path.relpath(os.path.join(at, named[0]), os.path.dirname(out))
-    return Focused(path, source, group.focused.group, label)
+    return verdicts
 
 
 def _shown(focused: Focused) -> str:

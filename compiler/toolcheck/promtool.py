@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -48,6 +48,7 @@ FILES_PER_CALL = 20
 # one promtool per CPU runs, so collector helpers only contend with the others (14% less CPU, 8% less wall over
 # 40 test files run two at a time, median of 3 pairs, quiet machine). Values in the user's environment win.
 GO_DEFAULTS = {"GOGC": "400", "GOMAXPROCS": "1"}
+Teams = Mapping[str, str] | None  # each service's team, from the model: for `group_verdicts`
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Layout:
     shown: dict[str, str]
 
 
-def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None:
+def validate(bundle: Bundle, out_dir: str, record: Record | None = None, teams: Teams = None) -> None:
     """Check and test the written rules; with a `record`, only files whose bytes it has not seen pass."""
     paths = bundle.paths
     rule_paths = [p for p in paths if layout_of(p)]
@@ -70,7 +71,7 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
     promtool = _run.find(PROMTOOL)
     with tempfile.TemporaryDirectory(prefix="obsc-promtool-") as tmp:
         layout = _layout(out_dir, rule_paths, test_paths, tmp)
-        findings = run_promtool(promtool, layout, record)
+        findings = run_promtool(promtool, layout, record, teams)
     if findings:
         shown = findings[: MAX_LINES_PER_FILE * 3]
         more = f"\n  ... {len(findings) - len(shown)} more line(s)" if len(findings) > len(shown) else ""
@@ -78,7 +79,7 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
     log.info("promtool: %d rule file(s) and %d test file(s) pass", len(rule_paths), len(test_paths))
 
 
-def run_promtool(promtool: str, layout: Layout, record: Record | None = None) -> list[str]:
+def run_promtool(promtool: str, layout: Layout, record: Record | None = None, teams: Teams = None) -> list[str]:
     """Every problem found, as `file: message` lines; empty when all is well. Files (and test files with
     the rule files they load) whose exact bytes the record says passed are not run again."""
     record = record if record is not None else Record()
@@ -109,7 +110,8 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
         judged = shape_verdicts.judge(shapes, focused, loads, layout.workdir, focus_dir, runner.run_focused)
         record.judged_by_shape(judged.by_shape)
         left = [f for f in focused if f not in judged.families]  # their groups, judged by shape or focused ahead
-        runner.ahead = by_group.focus_ahead(shapes.focus, left, loads, layout.workdir, focus_dir, runner.run_focused)
+        ahead = partial(by_group.focus_ahead, shapes.focus, left, loads, layout.workdir, focus_dir)
+        runner.ahead = ahead(runner.run_focused, teams)
         record.judged_by_shape(runner.ahead.by_shape)
         tested = [
             _Part(("test", "rules"), (tuple(f),), focus=key[0] != "")
@@ -440,11 +442,7 @@ def cross_check(
             continue
         firing, quiet = tested.get(rule_file, (set(), set()))
         where = layout.shown.get(rule_file, rule_file)
-        names_here = alerts_of(rule_file)
-        findings.extend(_missing(where, "is never asserted firing by a test", sorted(names_here - firing)))
-        findings.extend(_missing(where, "is never asserted quiet by a test", sorted(names_here - quiet)))
+        defined = alerts_of(rule_file)
+        for what, asserted in (("firing", firing), ("quiet", quiet)):
+            findings += [f"{where}: alert {n} is never asserted {what} by a test" for n in sorted(defined - asserted)]
     return findings
-
-
-def _missing(where: str, what: str, alerts: Iterable[str]) -> list[str]:
-    return [f"{where}: alert {name} {what}" for name in alerts]

@@ -72,6 +72,10 @@ _PLAIN_ACTION = re.compile(
 _WITH_QUERY = re.compile(r"with\s+query\s+`([^`]*)`")
 # Names a YAML reader may take for a boolean, null or a number where the tokens stay strings.
 YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+TOKENS = (shapes.FIRST_TOKEN, shapes.SECOND_TOKEN)
+# A team's proof tokens (`group_verdicts`): legal names, low and high in sort order, 4 and 63 characters like the
+# service's, neither holding nor held by a service token.
+TEAM_TOKENS = ("a0-t", "zz8-" + "z" * 58 + "8")
 JUDGING_THREADS = 8  # shapes judged at once: each waits on its promtools (OBSC_JOBS of them run at a time)
 Run = Callable[[list[Focused]], list[str]]  # promtool on focused test files: its findings (none: all passed)
 
@@ -111,11 +115,15 @@ class _Reads:
                 self.why = self.why or f"an alert template action `{{{{ {body} }}}}`"
 
 
-def bounds(workdir: str, files: Sequence[str], name: str) -> str | None:
+def bounds(
+    workdir: str, files: Sequence[str], name: str, team: str | None = None, tokens: Sequence[str] = TOKENS
+) -> str | None:
     """Why the verdict of the family's files (paths under `workdir`) could depend on its name `name`; None when
-    it cannot (see the module)."""
-    if name in YAML_WORDS:
-        return f"a name YAML reads as a word ({name})"
+    it cannot (see the module). With a `team` (`group_verdicts`: a second name cut, named with TEAM_TOKENS),
+    the same for it, and no order of label sets over a label that holds both names."""
+    names = [(name, tokens)] if team is None else [(name, tokens), (team, TEAM_TOKENS)]
+    if word := next((n for n, _ in names if n in YAML_WORDS), None):
+        return f"a name YAML reads as a word ({word})"
     reads = _Reads(name, {}, set(), set())
     for path in files:
         try:
@@ -126,15 +134,24 @@ def bounds(workdir: str, files: Sequence[str], name: str) -> str | None:
             _walk(root, (), reads)
     if reads.why:
         return reads.why
-    held = {label for label, values in reads.values.items() if any(name in v for v in values)}
+    helds = [{label for label, values in reads.values.items() if any(n in v for v in values)} for n, _ in names]
+    if reads.ordered and len(helds) == 2 and (both := sorted(helds[0] & helds[1])):
+        return f"an order of label sets (topk, bottomk, sort, first) over {both[0]}, a label that holds both names"
+    for (one, (low, high)), held in zip(names, helds, strict=True):
+        if why := _name_read(reads, one, held, low, high):
+            return why
+    return None
+
+
+def _name_read(reads: _Reads, name: str, held: set[str], low: str, high: str) -> str | None:
+    """Why the files' verdict could depend on the characters of `name` (its labels: `held`), or on its order
+    against the other values of those labels (the tokens `low` and `high` stand for it in that order)."""
     if read := sorted(held & reads.regex_labels):
         return f"a regex matcher on {read[0]}, a label that holds the name"
     if named := sorted(held & reads.string_args):
         return f"a function's label argument {named[0]}, a label that holds the name"
     others = sorted({value for label in held for value in reads.values[label]} - {name})
-    if reads.ordered and (
-        len(others) > 1 or any(name in v or not shapes.FIRST_TOKEN < v < shapes.SECOND_TOKEN for v in others)
-    ):
+    if reads.ordered and (len(others) > 1 or any(name in v or not low < v < high for v in others)):
         return f"an order of label sets (topk, bottomk, sort, first) over the name and {', '.join(others)}"
     return None
 
