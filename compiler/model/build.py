@@ -16,6 +16,7 @@ from compiler.model.alert_text import alert_text_problems, group_text_problems, 
 from compiler.model.build_context import Ctx, Layer
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos, check_platform_slo_alerts
+from compiler.model.evaluation_interval import declared_evaluation_seconds
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -143,6 +144,7 @@ def build_platform(
         mimir_reserved_namespaces=tuple(map(str, (data.get("output") or {}).get("mimir_reserved_namespaces") or ())),
         runbook_url_location=ctx.loc(("runbook_url",)),
         **platform_limits(data.get("limits") or {}, ctx.loc),
+        evaluation_seconds=declared_evaluation_seconds((data.get("defaults") or {}).get("slo_alerts") or {}),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)

@@ -350,8 +350,7 @@ class Service:
     group_labels: tuple[Diagnostic, ...] = ()  # `by:` labels pinned to one value or with no bound (warnings)
 
     def metric(self, name: str) -> Metric | None:
-        # Asked ~35 times per service by the targets: the metrics by name (the first of a name, as a scan
-        # would find), made on the first question and kept in the instance dict, not a field of the frozen model.
+        # Asked ~35 times per service: the metrics by name (the first of a name), kept in the instance dict
         by_name: dict[str, Metric] | None = self.__dict__.get("_metrics_by_name")
         if by_name is None:
             by_name = {}
@@ -410,6 +409,7 @@ class Platform:
     team_slos_location: Location = NOWHERE
     team_services: int | None = None  # `limits: {team_services:}`: the most services one team's specs define
     team_services_location: Location = NOWHERE
+    evaluation_seconds: int = 60  # `defaults.slo_alerts.evaluation_interval` (model/evaluation_interval.py)
 
     def team(self, name: str) -> Team | None:
         return self._teams_by_name.get(name)

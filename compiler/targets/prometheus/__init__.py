@@ -48,7 +48,7 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
             continue
         text = render(rules, service.team, options.format, fleet.platform.mimir_namespace)
         out.append(Artifact(names.prometheus_rules_path(service.name, options.format), text))
-        out.extend(test_files(service, rules))
+        out.extend(test_files(service, rules, fleet.platform.evaluation_seconds))
     return out
 
 

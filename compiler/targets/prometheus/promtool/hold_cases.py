@@ -135,6 +135,11 @@ def hold_cases(service: Service, rules: ServiceRules) -> tuple[list[Case], list[
     return fine, held, step
 
 
+def every_hold_at(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+    """Every unit's holds evaluated every `step` (inputs at 1m): the platform's declared interval (interval_cases.py)."""
+    return _holds(service, rules, step, lambda unit: True)
+
+
 def _missing_case(service: Service, missing: list[Rule], step: int) -> Case:
     """SLODataMissing's holds: targets up and no SLI series at all, from 0."""
     samples = up_to_grid(max(r.for_seconds for r in missing), step) // STEP

@@ -12,14 +12,15 @@ the selectors match. Every mutant of the examples' alert expressions fails a cas
 Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
-Six files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
+Seven files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
 `<service>.long.test.yaml` (SLODataMissing's silent groups too: missing_silent.py) and, evaluated off the
 quarter-hour, `<service>.offgrid.test.yaml` (their busy-slot counts: stopped_cases.py), at 2m
 `<service>.twins.test.yaml`: the missing-data twins, whose sparse branch counts evaluations at the interval
 (missing_scrapes.py), at 1m `<service>.scrapes.test.yaml`: ServiceDown's
 crash loop and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the main file's 30m steps
 cannot tell apart, but those a coarser grid pins as well, in `<service>.holds.test.yaml` at the service's grid
-(hold_grid.py); each with the longest evaluation step its cases allow: promtool
+(hold_grid.py), and at a declared evaluation interval other than 1m `<service>.interval.test.yaml`
+(interval_cases.py); each with the longest evaluation step its cases allow: promtool
 evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
 of different SLOs run side by side in one test group (see `merge`).
 """
@@ -39,6 +40,7 @@ from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_case
 from compiler.targets.prometheus.promtool.down_steady_cases import scrape_steady_cases
 from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
+from compiler.targets.prometheus.promtool.interval_cases import interval_cases
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_bucket import bucket_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
@@ -56,7 +58,7 @@ from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import fresh_value, key, value
 
 
-def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
+def test_files(service: Service, rules: ServiceRules, evaluation_seconds: int = 60) -> list[Artifact]:
     alert_lanes, raw_lanes = slo_cases(service, rules, MAIN_STEP)
     keys: list[Case] = []
     long: list[Case] = []
@@ -86,6 +88,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     scrapes += bucket_cases(service, list(rules.alert_rules), SCRAPE_STEP)  # a bucket gone, scrape by scrape
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
     scrapes += fine  # the holds no coarser grid pins as well, at the same 1m steps
+    declared = interval_cases(service, rules, evaluation_seconds)  # at the platform's interval, if not 1m
     out = []
     for part, cases, step in (
         ("", main, MAIN_STEP),
@@ -94,6 +97,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
         ("scrapes", scrapes, SCRAPE_STEP),
         ("holds", coarse, hold_step),
         ("offgrid", offgrid, OFFGRID_STEP),
+        ("interval", declared, evaluation_seconds),
     ):
         if cases:
             path = names.promtool_test_path(service.name, part)
