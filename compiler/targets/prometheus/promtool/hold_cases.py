@@ -265,8 +265,11 @@ def _budget(
         if not feed.admits((fed,)):
             continue
         series.append(fed)
+        # which sample each evaluation reads, the latest at or before it: at a step under a minute the one before the
+        # drop already reads the spent budget (a 30s platform: interval_cases.py)
+        read = [m * step // STEP for m in range(end + 1)]
         for rule, shown, start, stop in ((low, share, 0, drop), (spent, _SPENT, drop, end + 1)):
-            holds = [start <= m < stop for m in range(end + 1)]
+            holds = [(minute < at_low) == (start == 0) for minute in read]
             fired = firing(rule, float(shown), group=group or None)
             states.append((rule, fired, fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)))
             held = start * step + up_to_grid(rule.for_seconds, step)
