@@ -16,7 +16,6 @@ from compiler.model.alert_text import alert_text_problems, group_text_problems, 
 from compiler.model.build_context import Ctx, Layer
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos, check_platform_slo_alerts
-from compiler.model.evaluation_interval import declared_evaluation_seconds
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -36,6 +35,7 @@ from compiler.model.build_thresholds import (
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, judged_global, receiver_problems
 from compiler.model.destinations import spec_receiver_problems
+from compiler.model.evaluation_interval import declared_evaluation_seconds
 from compiler.model.fleet_target_labels import fleet_target_labels
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash

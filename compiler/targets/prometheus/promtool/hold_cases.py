@@ -136,7 +136,7 @@ def hold_cases(service: Service, rules: ServiceRules) -> tuple[list[Case], list[
 
 
 def every_hold_at(service: Service, rules: ServiceRules, step: int) -> list[Case]:
-    """Every unit's holds evaluated every `step` (inputs at 1m): the platform's declared interval (interval_cases.py)."""
+    """Every unit's holds evaluated every `step` (inputs at 1m): a declared interval's (interval_cases.py)."""
     return _holds(service, rules, step, lambda unit: True)
 
 

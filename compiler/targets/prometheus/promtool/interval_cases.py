@@ -80,8 +80,9 @@ def relay_page_case(service: Service, rules: ServiceRules, seconds: int) -> Case
     times = range(0, end + 1, seconds)
     quiet = [any(t - lookback <= w <= t for w in writes) for t in times]
     fired = {id(r): fires_at([not q for q in quiet], r.for_seconds, r.keep_firing_seconds, seconds) for r in down}
+    alert = down[0].alert
     checks = tuple(
-        AlertCheck(t, down[0].alert, tuple(firing(r, 0.0) for r in down if fired[id(r)][i])) for i, t in enumerate(times)
+        AlertCheck(t, alert, tuple(firing(r, 0.0) for r in down if fired[id(r)][i])) for i, t in enumerate(times)
     )
     every = format_duration(seconds)
     title = (
