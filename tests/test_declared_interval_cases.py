@@ -1,9 +1,9 @@
 """A platform that declares an evaluation interval other than 1m gets its rules tested at that interval.
 
-Round 50 made the relayed ServiceDown's read of its relay's page span the declared interval (`[11m]` at 5m), yet
-every generated test ran at 1m steps and fed the relay's page as a steady 1: the old fixed `[3m]` passed them all
-(selftest51). `<service>.interval.test.yaml` now evaluates every hold and the relay's page, written every interval
-just after the held group's evaluation, from a start to a stop, at the declared interval.
+Round 50 made the relayed ServiceDown's read of its relay's page span the declared interval (`[11m]` at 5m, `[20m]`
+since), yet every generated test ran at 1m steps and fed the relay's page as a steady 1: the old fixed `[3m]` passed
+them all (selftest51). `<service>.interval.test.yaml` now evaluates every hold and the relay's page, written every
+interval just after the held group's evaluation, from a start to a stop, at the declared interval.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.model.units import format_duration
+from compiler.targets.prometheus.relay_quiet import relay_lookback_seconds
 from tests.conftest import require_tool
 from tests.relay_specs import CART, COLLECTOR
 from tests.routing_oracle import compile_fleet
@@ -69,9 +71,9 @@ def test_the_old_fixed_relay_read_fails_at_5m_where_the_1m_files_pass(tmp_path: 
     promtool = require_tool("promtool")
     out = _compiled(tmp_path, "evaluation_interval: 5m")
     rules = out / "rules" / "cart.yaml"
-    text = rules.read_text()
-    assert text.count("}[11m]))") == 1
-    rules.write_text(text.replace("}[11m]))", "}[3m]))"))
+    text, read = rules.read_text(), f"}}[{format_duration(relay_lookback_seconds(300))}]))"
+    assert text.count(read) == 1
+    rules.write_text(text.replace(read, "}[3m]))"))
     failed = _promtool(promtool, out / "tests" / "cart.interval.test.yaml")
     assert failed.returncode != 0
     assert "the relay's page written every 5m" in failed.stdout + failed.stderr
