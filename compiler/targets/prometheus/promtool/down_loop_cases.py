@@ -17,6 +17,8 @@ fires (the group's branch before round 51, its shares read now and held for the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from compiler import conventions as names
 from compiler.model.down_groups import down_groups
 from compiler.model.relays import crash_loop_hold
@@ -91,12 +93,35 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         lives = _lives(service, minutes, [(0, 2, 5)], "new-", renewed, reported=True)
         series += lives
         lanes.append((lives, renewed))
+        # each crash-loop branch alone: two instances in turn (the shares fire, the moments two thirds up), and new
+        # instances up two minutes in five beside a target down for good (the moments fire; each share's best
+        # target is up its whole life): where both fired, either branch dropped or its line lowered passed
+        for lane in _branch_lanes(service, split, minutes, values):
+            series += lane[0]
+            lanes.append(lane)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
         fired = union([expect(service, down, fed, minutes, {**lane, **group}) for fed, lane in lanes])
         what = "/".join(split)
         title = f"{name}: one {what} up one minute in three, another down for {format_duration(hold)}, others report"
         cases.append(Case(title, STEP, series, fired))
     return cases
+
+
+def _branch_lanes(
+    service: Service, split: tuple[str, ...], minutes: int, values: Callable[[set[int], int], str]
+) -> list[tuple[tuple[InputSeries, ...], dict[str, str]]]:
+    """A group whose targets' shares alone read a crash loop, one whose moments alone do, and one that loops and is
+    gone two minutes before the end (quiet there: a group's branches count while it reports; read while any group
+    reported, its page outlived it)."""
+    turns, churns, left = ({label: name for label in split} for name in ("obsc-turns", "obsc-churns", "obsc-left"))
+    turn = tuple(InputSeries("up", up_labels(service, who, turns), values({at}, 3)) for who, at in (("a", 0), ("b", 1)))
+    stuck = InputSeries("up", up_labels(service, "stuck", churns), values(set(), 1))
+    gone = values({0}, 3).split()[: minutes - 2] + ["stale", "_", "_"]
+    return [
+        (turn, turns),
+        ((stuck, *_lives(service, minutes, [(0, 2, 5)], "churn-", churns)), churns),
+        ((InputSeries("up", up_labels(service, "a", left), " ".join(gone)),), left),
+    ]
 
 
 def _flaky_then_loop(
