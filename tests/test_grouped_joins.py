@@ -19,6 +19,7 @@ every group instead was left to the crash-loop branch, which fires later (promto
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,24 +78,40 @@ def test_neighbours_differ_from_group_a_in_one_label_each() -> None:
     assert one_apart(one, 1) == [sample_group(one, 1)] == [{"tenant": "b"}]
 
 
+def changed_lines(flat: list[dict[str, object]], mutant: sweep.Mutant) -> list[str]:
+    """The lines of a mutant's expression that differ from its rule's (a mutant that keeps the line count)."""
+    before = str(flat[mutant.rule_index]["expr"]).split("\n")
+    after = mutant.expr.split("\n")
+    return [new for old, new in zip(before, after, strict=True) if old != new] if len(before) == len(after) else []
+
+
 def test_service_down_per_group_mutants_are_killed() -> None:
-    """blob-store's ServiceDown per cluster and per region: every sum without its `by`, or a list without its
-    label, fails a generated test. Before: the plain condition's two sums (`sum by (cluster) (up) == 0`, the
-    region's) passed: the only case with a group down had it down so long that the crash-loop branch fired too;
-    and each group's crash-loop share lowered by 40% (`> 0.3`) passed: no group was up three minutes in five. Since
-    round 45 the branch reads each target's samples (`max by (cluster) (avg_over_time(up[10m])) < 0.5`): its
-    `by` and its line (`< 0.3`: the loop is up a third of its scrapes, `< 0.75`: the flaky group) are killed too."""
+    """blob-store's ServiceDown per cluster and per region: every sum without its `by`, a list without its label, or
+    a comparison of a group's branch (a line that splits by a group label) moved, fails a generated test. Before: the
+    plain condition's two sums (`sum by (cluster) (up) == 0`, the region's) passed: the only case with a group down
+    had it down so long that the crash-loop branch fired too. Round 45: the share's line and `by`. Round 51: a group's
+    crash-loop reads two branches (its targets' shares, its moments) kept while it reports; where a looping group
+    fired both, either branch without its `by` or `on`, or its line lowered by 40%, passed (14 of 30), as did the
+    `and on (cluster)` read while any group reported: the groups whose shares alone, moments alone read the loop, and
+    one gone before the end, kill them. The group's comparisons are picked by their text, not their number: the
+    number picked the whole service's burn hand-over (comparisons 5 and 7) from round 50 on."""
     source = "tests/golden/grouped/specs"
     files = sweep.compiled(source)["blob-store"]
+    labels = sweep.group_labels(source)["blob-store"]
+    flat = [r for g in sweep.yaml.load(files["rules"], Loader=sweep._LOADER)["groups"] for r in g["rules"]]
+    splits = re.compile(rf"\b(?:by|on) \((?:{'|'.join(sorted(labels))})\)")
     found = [
         m
-        for m in sweep.mutants("blob-store", files["rules"], sweep.group_labels(source)["blob-store"])
+        for m in sweep.mutants("blob-store", files["rules"], labels)
         if m.alert == "ServiceDown"
-        and (any(w in m.what for w in sweep.GROUP_MUTATIONS) or m.what.startswith(("comparison 5", "comparison 7")))
+        and (
+            any(w in m.what for w in sweep.GROUP_MUTATIONS)
+            or (m.what.startswith("comparison ") and any(splits.search(line) for line in changed_lines(flat, m)))
+        )
     ]
-    # 2 sums and a max per group label, each without its `by`; each group's crash-loop line (< 0.500001) changed 3 ways
-    # (comparisons 5 and 7: the whole service's three come first, its churn branch since round 47)
-    assert len(found) == 12, [m.what for m in found]
+    # per group label: 2 sums without their `by`, 6 lists without the label; its `== 0` flipped and its 2 crash-loop
+    # lines (< 0.500001: shares, moments) changed 3 ways
+    assert len(found) == 2 * (2 + 6 + 1 + 2 * 3), [m.what for m in found]
     alive, _ = sweep.survivors_of("blob-store", found, source)
     assert not alive, [m.what for m in alive]
 

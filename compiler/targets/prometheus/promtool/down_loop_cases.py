@@ -12,7 +12,11 @@ plain condition (all its targets at 0) fires then, where the loop's branch has h
 condition summed over every group, blind while others report, left only the loop's branch to fire later); and a
 fourth, up three minutes in five, stays quiet (the group's loop branch past a lower share than half fires). And
 a last group has a new instance at each restart, up two minutes in five and reporting 0 until the next starts: it
-fires (the group's branch before round 51, its shares read now and held for the `for`, never fired there).
+fires (the group's branch before round 51, its shares read now and held for the `for`, never fired there). Each
+of a group's two crash-loop branches is shown alone (round 51: a looping group fired both, so either dropped passed):
+two instances up in turn (their shares fire, the group is up two thirds of its moments), new instances up two
+minutes in five beside a target down for good (the moments fire, each share's best target up its whole life); and a
+group that loops and is gone two minutes before the end is quiet there (its branches count while it reports).
 """
 
 from __future__ import annotations
@@ -116,7 +120,7 @@ def _branch_lanes(
     turns, churns, left = ({label: name for label in split} for name in ("obsc-turns", "obsc-churns", "obsc-left"))
     turn = tuple(InputSeries("up", up_labels(service, who, turns), values({at}, 3)) for who, at in (("a", 0), ("b", 1)))
     stuck = InputSeries("up", up_labels(service, "stuck", churns), values(set(), 1))
-    gone = values({0}, 3).split()[: minutes - 2] + ["stale", "_", "_"]
+    gone = [*values({0}, 3).split()[: minutes - 2], "stale", "_", "_"]
     return [
         (turn, turns),
         ((stuck, *_lives(service, minutes, [(0, 2, 5)], "churn-", churns)), churns),
