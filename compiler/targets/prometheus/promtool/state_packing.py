@@ -8,7 +8,7 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from compiler.targets.prometheus.promtool.slo_state import _State
@@ -31,17 +31,23 @@ def join(states: Iterable[_State]) -> _State:
 
 
 def pack(
-    states: list[_State], lasts: list[int] | None = None, horizons: list[int | None] | None = None
+    states: list[_State],
+    lasts: list[int] | None = None,
+    horizons: list[int | None] | None = None,
+    floored: Mapping[str, int] | None = None,
 ) -> list[list[int]]:
     """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order. With `lasts`
     (each state's last check) and `horizons` (the last time a state's prediction holds, None: any), no bin is
-    checked past a member's horizon: a bin is checked whenever any member is."""
+    checked past a member's horizon: a bin is checked whenever any member is. With `floored` (an SLO with a restart
+    floor: each page pair's name → its short window's seconds), the rows the floor's waiver would blur stay apart
+    (`_floor_told`)."""
     bins: list[tuple[set[int], Decimal, list[int]]] = []
     for i, state in enumerate(states):
         keys = state.keys()
         for used, total, members in bins:
             if total == state.total and not used & keys and _within([*members, i], lasts, horizons):
-                if not _held_alike([states[m] for m in members], state):
+                beside = [states[m] for m in members]
+                if not _held_alike(beside, state) or (floored and not _floor_told(beside, state, floored)):
                     continue
                 used |= keys
                 members.append(i)
@@ -56,6 +62,22 @@ def _held_alike(members: list[_State], state: _State) -> bool:
     with the other page pair up (event_strays, a hand-over) beside the converse row would hold each pair by
     the other's fed ALERTS, and the floor's waiver would go unread (counted_short.paged_now, round 51)."""
     return all(not state.held or not m.held or m.held == state.held for m in members)
+
+
+def _floor_told(members: list[_State], state: _State, floored: Mapping[str, int]) -> bool:
+    """Whether `state` may join `members` with the restart floor's rows still telling what they tell alone
+    (counted_short.paged_now, round 51): a row after a page holding no page pair (the floor read) never beside a
+    row holding one (its fed ALERTS waive the floor: intranet's floor of 3 raised by half passed, the 4.25 failures
+    starting either way); a row holding a page pair whose short window it does not set (a hand-over) never beside
+    the row that sets it (that row's pair would be held: intranet's 0.064 failures at 0.8x the line fired through
+    the pair's thin-short hold, and its `S > L` lowered by 40% passed)."""
+    for one in members:
+        for a, b in ((one, state), (state, one)):
+            if a.paged and not a.held & floored.keys() and b.held & floored.keys():
+                return False
+            if any(floored[name] in b.keys() - a.keys() for name in a.held & floored.keys()):
+                return False
+    return True
 
 
 def _within(members: list[int], lasts: list[int] | None, horizons: list[int | None] | None) -> bool:
