@@ -55,6 +55,15 @@ _FLIP = {">": "<", "<": ">", ">=": "<", "<=": ">", "==": "!=", "!=": "=="}
 EQUIVALENT = {
     # a count of distinct versions is a whole number: "> 1.5" holds exactly when "> 1" does
     ("ServiceDeployed", "comparison 2 (> 1) raised by half"),
+    # intranet's best-effort pages on one pair (6h/30m, burn_window="medium"): the floor's page-up waiver reads a firing
+    # page of the SLO, which only that pair writes, and then the pair's own hold (`S > L and on ALERTS{burn_window=
+    # "medium"}`, any state) fires wherever its start could (the start is `S > L and ...`): with or without the waiver
+    # the short branch is `S > L` (round 51)
+    (
+        "SLOErrorBudgetBurnFast",
+        'guard dropped \'unless on (service, slo) ALERTS{alertname="SLOErrorBudgetBurnFast",alertstate="firing",'
+        'service="intranet",slo="best-effort",team="office",burn_window!=""}\'',
+    ),
 }
 _WINDOW = re.compile(r"(ratio_rate|sli_total:rate)(5m|30m|1h|2h|6h|1d|3d)\b")
 _GROUP_ON = re.compile(r"on \(service, slo, [^)]*\)")  # a grouped SLO's joins between windows

@@ -338,7 +338,7 @@ def plan(shape: Shape) -> Plan:
     parts: list[tuple[Part, frozenset[str] | None]] = []
     lasts = [max(p[2]) for p in pending]
     horizons = [lasts[i] if i in first_only else None for i in range(len(pending))]
-    floored = {w.name: w.short_seconds for w in shape.windows if w.name in shape.pages} if restart_floor(min_bad) else {}
+    floored = {w.name: w.short_seconds for w in shape.windows if w.name in shape.pages and restart_floor(min_bad)}
     for members in pack([p[1] for p in pending], lasts, horizons, floored):  # one test group per bin (state_packing)
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
