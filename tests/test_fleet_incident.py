@@ -52,7 +52,8 @@ def _series() -> dict[str, str]:
     out[f'http_requests_total{{{SHOP}, tenant="acme", code="200"}}'] = f"0+60x{STOP - 1} _x{END - STOP + 1}"
     # acme silent while it was busy at this hour a day and a week ago: SLODataMissing's silent-group branch (its
     # own tests drive it over a week of history; here what the fleet reads of it)
-    silent = f'alertname="{names.SLO_DATA_MISSING}", alertstate="firing", service="shop", slo="billing"'
+    # the rule's own labels: team too, which the fleet's reads of ALERTS pin since round 51 (fleet_alerts.py)
+    silent = f'alertname="{names.SLO_DATA_MISSING}", alertstate="firing", service="shop", team="web", slo="billing"'
     out[f'ALERTS{{{silent}, tenant="acme", severity="warning"}}'] = f"_x{STOP + 10} 1x{END - STOP - 10}"
     # a second silent tenant is still one SLO; an SLO-wide firing (no group label) is not a silent group
     out[f'ALERTS{{{silent}, tenant="hooli", severity="warning"}}'] = f"_x{STOP + 10} 1x{END - STOP - 10}"
