@@ -96,7 +96,7 @@ def _started(over: str) -> str:
     first = f"{name} > {line}"
     counted, _, hold = rest.partition(f") or {first} ")
     counted, floored = _floored(counted)
-    start, _, lone = counted.partition(" or ")
+    start, _, lone = _outer_partition(counted, " or ")  # not the floor's own `or` (its page-up waiver)
     failed, _, shown = start.partition(f" - {LESS_ONE} > ")
     if _is_plain(failed):  # a time-slice pair's bad slices B (`B - 1 > C * L or S unless on (...) <page fired>`)
         shown, _, floor = shown.partition(" and ")  # `B - 1 > C * L and (B >= F or ...)`: its floor (restart_floor)
@@ -121,6 +121,16 @@ def _started(over: str) -> str:
     if plain and read == line and single and _is_held(hold):
         return first
     return over
+
+
+def _outer_partition(text: str, sep: str) -> tuple[str, str, str]:
+    """`text.partition(sep)` at the first `sep` outside any parenthesis."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith(sep, i):
+            return text[:i], sep, text[i + len(sep) :]
+    return text, "", ""
 
 
 def _own_floor(floor: str, bad: str) -> bool:
