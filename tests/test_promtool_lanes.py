@@ -77,12 +77,14 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     window over the line on one failure where the line shows 0.08 of one, after a page of its SLO fired within its
     long window (it starts nothing: counted_short.paged_within), a lane no lane starting on one failure may share:
     three groups and six steps more (41 and 101 before). Round 50: the restart floor's cases (a quarter over it
-    after a page: starts; 0.6 under it, in place of one failure's: nothing): one group and two steps more."""
+    after a page: starts; 0.6 under it, in place of one failure's: nothing): one group and two steps more. Round 51:
+    the floor's page-up waiver (counted_short.paged_now): a start that needs it stays apart from a lane holding no
+    page pair, one group and two steps more (45 and 109 before floor51's merge at e5be3361, 46 and 111 after it)."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 45
-    assert sum(_steps(g, 1800) for g in groups) <= 109
+    assert len(groups) <= 46
+    assert sum(_steps(g, 1800) for g in groups) <= 111
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
     promtool = require_tool("promtool", "PROMTOOL")
