@@ -27,9 +27,15 @@ def milliseconds(duration: str) -> int:
 
 
 def scaled(duration: str, scale: int) -> str:
+    """`duration` divided by `scale`, in milliseconds. A duration a few milliseconds off a whole multiple of the
+    scale (`[9m59s999ms:15s]`: twice the hold less one millisecond, so a subquery reading both ends takes one
+    step fewer) keeps its nudge unscaled: 10s less 1ms, not 9999.98ms rounded back up to 10s (one step too many)."""
     ms = milliseconds(duration)
-    assert ms % scale == 0, (duration, scale)  # a whole millisecond after scaling, or the test lies
-    return f"{ms // scale}ms"
+    whole, nudge = divmod(ms + scale // 2, scale)
+    nudge -= scale // 2  # the nearest multiple of the scale, and how far off it the duration is (under half a scale)
+    # a nudge must stay a nudge after scaling, or the test lies about the rule's length
+    assert whole > 2 * abs(nudge), (duration, scale)
+    return f"{whole + nudge}ms"
 
 
 def scale_expr(expr: str, scale: int) -> str:

@@ -16,7 +16,6 @@ same notification group (no second group; the report does not count these, see t
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import time
@@ -33,6 +32,7 @@ from compiler.model.types import Fleet
 from compiler.output import writer
 from tests.conftest import require_tool
 from tests.e2e import history, servers
+from tests.e2e.scaled_rules import milliseconds
 
 HOUR = 3600
 PLATFORM = """apiVersion: obsc/v1
@@ -80,8 +80,6 @@ EDITS: dict[str, dict[str, str]] = {
 }
 # Rule holds scaled down alike on both sides (1m -> 1s): what a reload keeps is the rule's group, name and
 # labels, never its `for:`, so both sides stay the same rules to Prometheus.
-_DURATION = re.compile(r"(\d+)([smhd])")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Alerts are resent every 5s, so Alertmanager ends one 20s after its last send: a reload re-discovers
 # Alertmanager, and the ~5s without one dropped a kept alert's sends past a 4s endsAt (production: 4 of 1m).
 RESEND = "5s"
@@ -108,7 +106,7 @@ def _compile(root: Path, edited: bool) -> tuple[Fleet, Path]:
 
 
 def _scaled(duration: str) -> str:
-    seconds = sum(int(n) * _SECONDS[unit] for n, unit in _DURATION.findall(duration))
+    seconds = milliseconds(duration) // 1000  # every unit (`500ms` was read as 500 minutes)
     return f"{max(1, seconds // 60)}s"
 
 

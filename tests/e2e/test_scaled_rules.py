@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.e2e.scaled_rules import scale_expr, scale_groups
+import pytest
+
+from tests.e2e.scaled_rules import scale_expr, scale_groups, scaled
 
 SCALE = 60
 
@@ -47,3 +49,16 @@ def test_holds_and_group_intervals_are_scaled_and_unkept_rules_go() -> None:
             "rules": [{"alert": "A", "expr": "up[60000ms]", "for": "15000ms", "keep_firing_for": "2000ms"}],
         }
     ]
+
+
+def test_every_duration_form_is_scaled_and_a_millisecond_nudge_stays_one() -> None:
+    # ServiceDown's moments: twice the hold less a millisecond, so a subquery reading both ends takes 40 steps, not 41;
+    # scaled it is 10s less 1ms (9999.98ms rounded to 10s would read 41 again)
+    expr = "sum_over_time(up[9m59s999ms:15s])[5m:1m] offset 1h2m3s4ms"
+    assert scale_expr(expr, SCALE) == "sum_over_time(up[9999ms:250ms])[5000ms:1000ms] offset 62054ms"
+    assert scaled("1m0s1ms", SCALE) == "1001ms" and scaled("1y", SCALE) == "525600000ms"
+
+
+def test_a_duration_the_scale_leaves_no_length_to_is_refused() -> None:
+    with pytest.raises(AssertionError):
+        scaled("59ms", SCALE)
