@@ -126,12 +126,14 @@ class Exporter:
 
 def _pre_round_50(expr: str) -> str:
     """ServiceDown's crash-loop branches as round 49 compiled them: each share read now (no `min_over_time` over
-    the last hold), the churn guard a hold back."""
+    the last hold), the moments a mean over `[10m:15s]` (round 51 sums them over twice the hold less a millisecond),
+    the churn guard a hold back."""
     for pattern, replacement in (
         (r"min_over_time\((max\(avg_over_time\(up\{[^}]*\}\[10m\]\)\))\[5m:1m\]\)", r"\1"),
         (
-            r"min_over_time\((avg_over_time\(\(max\(up\{[^}]*\}\) or on \(\) vector\(0\)\)\[10m:15s\]\))\[5m:1m\]\)",
-            r"\1",
+            r"min_over_time\(\(sum_over_time\(max\((up\{[^}]*\})\)\[9m59s999ms:15s\]\) / "
+            r"scalar\(count_over_time\(vector\(1\)\[9m59s999ms:15s\]\)\)\)\[5m:1m\]\)",
+            r"avg_over_time((max(\1) or on () vector(0))[10m:15s])",
         ),
         (r"(count\(last_over_time\(up\{[^}]*\}\[10m\]) offset 10m\)\)", r"\1 offset 5m))"),
     ):
