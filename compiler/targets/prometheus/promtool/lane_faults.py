@@ -347,9 +347,11 @@ def _variants(
         else:  # the page's `unless` dropped: one failure starts it after a page too
             lone = [rule.starts(s, False) for s in states]
             over.append([s or v for s, v in zip(lone, _both(plain, up), strict=True)])
-        if rule.floor:  # the restart floor raised, lowered, its count dropped (any page stops it), its page dropped
+        if rule.floor:  # the restart floor raised, lowered, its count dropped (any page stops it), its page dropped,
+            # its waiver dropped (a page pair up no longer lifts it: another lane's short window must not hide that)
             floors = [rule._replace(floor=rule.floor * f) for f in (*_FAULTS, 1e9)]
             faulted = [[r.starts(s) for s in states] for r in floors] + [[rule.starts(s, True) for s in states]]
+            faulted.append([rule.starts(s, up=False) for s in states])
             over += [[s or v for s, v in zip(f, _both(plain, up), strict=True)] for f in faulted]
     if rule.steps:
         reads = [*rule.steps, rule.long_seconds]
