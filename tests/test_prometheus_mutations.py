@@ -933,6 +933,27 @@ def test_the_slowest_pairs_held_branch_read_from_its_short_window_is_killed() ->
     assert not alive
 
 
+@pytest.mark.parametrize(
+    ("service", "source"),
+    [("order-worker", "examples"), ("invoices-alb", "tests/golden/cloud-exporter/specs")],
+)
+def test_the_restart_floors_waiver_dropped_is_killed_beside_a_spiking_lane(service: str, source: str) -> None:
+    """The fast pair's floor waiver (`unless on (service, slo) ALERTS{...,burn_window!=""}`, round 51) dropped: its
+    hand-over row (under the floor after a page, the 6h/30m page up: starts) ran in a lane beside a main lane whose
+    5m spike held the start's short side across the lane-dropping `and on (service, slo)`, so the mutant fired
+    there all the same and passed (round 51's sweeps). The lane judge now counts the waiver dropped among a floored
+    start's faults."""
+    files = compiled(source)[service]
+    found = [
+        m
+        for m in mutants(service, files["rules"])
+        if m.alert == names.SLO_BURN_FAST and m.what.startswith("guard dropped") and 'burn_window!=""' in m.what
+    ]
+    assert found, "no waiver-drop mutant of the fast pair"
+    alive, _ = survivors_of(service, found, source)
+    assert not alive, [f"rule {m.rule_index}: {m.what}" for m in alive]
+
+
 def test_every_group_mutant_of_a_grouped_slo_is_killed() -> None:
     """storefront keeps its SLOs per route: a join or a sum that forgets the route must fail a test."""
     alive, total = survivors(["storefront"], only_groups=True)
