@@ -18,22 +18,7 @@ from compiler.targets.prometheus.relay_quiet import relay_lookback_seconds
 from tests.conftest import require_tool
 from tests.relay_specs import CART, COLLECTOR
 from tests.routing_oracle import compile_fleet
-
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-defaults:
-  slo_alerts: {{{setting}}}
-teams:
-  web:
-    routing:
-      critical: {{webhook: {{url: 'https://pager.example/web'}}}}
-      warning: {{webhook: {{url: 'https://tickets.example/web'}}}}
-  obs:
-    routing:
-      critical: {{webhook: {{url: 'https://pager.example/obs'}}}}
-      warning: {{webhook: {{url: 'https://tickets.example/obs'}}}}
-"""
+from tests.test_relay_quiet_slow_evaluation import PLATFORM  # teams web and obs, `slo_alerts` set per test
 
 
 def _compiled(tmp_path: Path, setting: str) -> Path:
