@@ -51,11 +51,9 @@ def _watching() -> Iterator[dict[str, Any]]:
             super().__init__(*args)
             seen["judge"] = self
 
-    def packed(
-        states: list[_State], lasts: list[int] | None = None, horizons: list[int | None] | None = None
-    ) -> list[list[int]]:
+    def packed(states: list[_State], *rest: Any) -> list[list[int]]:  # whatever else plan() passes, passed on
         seen["states"] = states
-        return pack(states, lasts, horizons)
+        return pack(states, *rest)
 
     with mock.patch.object(slo_plan, "Judge", Watched), mock.patch.object(slo_plan, "pack", packed):
         yield seen
