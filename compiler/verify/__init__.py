@@ -20,7 +20,7 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
-from compiler.verify import forged_alerts, group_bound, restarts, rules, scrapes
+from compiler.verify import forged_alerts, group_bound, kept_restart, restarts, rules, scrapes
 from compiler.verify.checks import Context, check_service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
@@ -127,6 +127,12 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
             at[ask.service](ask.message)
         else:
             findings.append(Diagnostic(restart_place, restarts.SETTING, ask.message))
+    kept = kept_restart.kept_across_restart(loaded_groups)
+    if kept is not None:  # beside the restart flags' findings: at the platform file's, or at a spec's
+        if restart_place is None:
+            _at_service(next(s for s in fleet.services if s.name == kept.service), docs, notes)(kept.message)
+        else:
+            notes.append(Diagnostic(restart_place, restarts.SETTING, kept.message))
     forged_alerts.forging_rules(rule_groups(), fleet.services, lambda name, message: at[name](message))
     loaded = functools.cache(lambda name: bool(rules.owned_groups(rule_groups(), name, services)))
     ours = {id(g) for name in services for g in rules.owned_groups(rule_groups(), name, services)}

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from compiler.api import CompileOptions, compile_specs
-from compiler.errors import ExitCode
-from compiler.verify import Unreachable, VerifyOptions, verify, verify_specs
+from compiler.errors import Diagnostic, ExitCode
+from compiler.verify import Report, Unreachable, VerifyOptions, verify, verify_specs
 from tests.cli_helpers import Result, run_obsc
 from tests.conftest import require_tool
 from tests.e2e.servers import exporter, free_port, get_json, prometheus, wait_until
@@ -146,8 +146,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 UNLOADED = "the specs produce alerts Prometheus has not loaded: SLOFailuresCounterUnseen"
 
 
-def _other_than_unloaded(lines: list[str]) -> list[str]:
-    return [line for line in lines if UNLOADED not in line]
+# said of the rules loaded from any spec: the server loads shop's compiled rules, whose key alerts and burn pairs
+# keep firing (verify/kept_restart.py)
+KEPT = "keep_firing_for is not kept across a Prometheus restart"
+
+
+def _of_the_change(lines: list[str]) -> list[str]:
+    """verify's lines without those every run here prints (the unloaded alert, the kept-span note)."""
+    return [line for line in lines if UNLOADED not in line and KEPT not in line]
+
+
+def _notes_of_the_change(report: Report) -> list[Diagnostic]:
+    return [n for n in report.notes if KEPT not in n.message]
 
 
 def _specs(tmp: Path, **changes: str) -> Path:
@@ -164,6 +174,20 @@ def _line(spec: Path, text: str) -> int:
 def test_a_clean_spec_has_no_findings(server: str, tmp_path: Path) -> None:
     _specs(tmp_path)
     assert verify_specs([str(tmp_path)], VerifyOptions(server)) == []
+
+
+def test_the_kept_spans_the_server_loaded_are_one_note(server: str, tmp_path: Path) -> None:
+    """Round 52: Prometheus 2.42 reports each alerting rule's `keepFiringFor`, which a restart does not keep (live:
+    firing, resolved, firing). verify notes the loaded ones once, at the platform file; the clean spec stays clean."""
+    _specs(tmp_path)
+    report = verify([str(tmp_path)], VerifyOptions(server))
+    (note,) = [n for n in report.notes if KEPT in n.message]
+    compiled = compile_specs([str(tmp_path)], CompileOptions(jobs=1)).bundle.get("prometheus/rules/shop.yaml")
+    assert compiled is not None
+    kept = compiled.content.count("keep_firing_for:")
+    assert note.location.file == str(tmp_path / "platform.yaml")
+    assert f"{kept} alerting rules of 1 service loaded here carry it" in note.message, note.message
+    assert not [f for f in report.findings if KEPT in f.message]
 
 
 def test_a_period_longer_than_the_servers_retention_is_found_at_its_line(server: str, tmp_path: Path) -> None:
@@ -359,7 +383,7 @@ def test_a_narrowed_counter_without_series_is_a_note_while_its_family_has_series
     spec.write_text(spec.read_text().replace('code=~"5.."}', 'code="503"}', 1))
     report = verify([str(tmp_path)], VerifyOptions(server))
     assert report.findings == []
-    (note,) = report.notes
+    (note,) = _notes_of_the_change(report)
     assert (note.location.line, note.path) == (_line(spec, "errors:"), ("metrics", "errors"))
     assert note.message == (
         'no series for shop_requests_total{code="503",job="shop"} in the last 1h, but shop_requests_total{job="shop"} '
@@ -373,7 +397,7 @@ def test_a_narrowed_counter_without_series_is_a_note_while_its_family_has_series
     assert [(f.path, "no metric is named shop_failed_total" in f.message) for f in findings] == [
         (("metrics", "errors"), True)
     ]
-    assert report.notes == []
+    assert _notes_of_the_change(report) == []
 
 
 def test_only_a_selector_value_absent_on_up_gets_a_did_you_mean(server: str, tmp_path: Path) -> None:
@@ -414,7 +438,7 @@ def test_exit_codes_and_json_findings(server: str, tmp_path: Path, obsc: Callabl
     assert obsc("verify", str(clean), "--prometheus", server).code == ExitCode.OK
     result = obsc("verify", str(typo), "--prometheus", server, "--log-format", "json")
     assert result.code == ExitCode.DRIFT, result.err
-    (record,) = [json.loads(line) for line in _other_than_unloaded(result.out.splitlines())]
+    (record,) = [json.loads(line) for line in _of_the_change(result.out.splitlines())]
     assert (record["file"], record["line"], record["path"]) == (
         str(spec),
         _line(spec, "requests:"),
@@ -522,13 +546,13 @@ def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path
     )
     result = obsc("verify", str(tmp_path), "--prometheus", server)
     assert result.code == ExitCode.DRIFT
-    found, note = _other_than_unloaded(result.out.splitlines())
+    found, note = _of_the_change(result.out.splitlines())
     assert found.startswith(f"{spec}:{finding_line}:13 $.metrics.requests: no series for shop_request_total")
     assert found.endswith(missing) and note.startswith(f"{spec}:{note_line}:11 $.metrics.errors: {noted}")
     assert result.err == f"obsc verify: 2 finding(s) against {server}\n"  # this one and UNLOADED
     for flags in (["--log-format", "json"], ["--error-format", "json"]):
         result = obsc("verify", str(tmp_path), "--prometheus", server, *flags)
-        found_record, note_record = [json.loads(line) for line in _other_than_unloaded(result.out.splitlines())]
+        found_record, note_record = [json.loads(line) for line in _of_the_change(result.out.splitlines())]
         assert {k: v for k, v in found_record.items() if k not in ("message", "msg")} == {
             "level": "error",
             "severity": "error",
@@ -547,12 +571,12 @@ def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path
             11,
         )
     result = obsc("verify", str(tmp_path), "--prometheus", server, "--error-format", "github")
-    found, note = _other_than_unloaded(result.out.splitlines())
+    found, note = _of_the_change(result.out.splitlines())
     assert found.startswith(f"::error file={spec},line={finding_line},col=13,title=obsc%3A $.metrics.requests::")
     assert note.startswith(f"::notice file={spec},line={note_line},col=11,title=obsc%3A $.metrics.errors::no series")
     # -q: findings only
     result = obsc("verify", str(tmp_path), "--prometheus", server, "-q")
-    assert len(_other_than_unloaded(result.out.splitlines())) == 1
+    assert len(_of_the_change(result.out.splitlines())) == 1
 
 
 def test_declared_targets_are_checked_on_up_and_found_at_their_line(server: str, tmp_path: Path) -> None:
