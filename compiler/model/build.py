@@ -295,7 +295,8 @@ def build_service(
     # a misspelt team's receivers judged as that team's were two follow-on errors (secret file, Slack channel)
     misspelt = bool(problem and "did you mean" in problem and not unsure.team(str(data["team"])))
     routes = _service_routes(data, platform, receivers, Ctx(doc, []) if misspelt else ctx, unsure)
-    claim = claim_problem(doc.file, doc.real_file, data["team"], platform.secrets)  # team: proven by the spec's folder
+    # team: proven by the spec's folder, and by the folders of the symlinks it is read through
+    claim = claim_problem(doc.file, doc.real_file, data["team"], platform.secrets, doc.link_folders)
     if claim and not unsure.secrets():
         ctx.error(("team",), claim)
     clash = operator_secret_clash(str(data["team"]), platform.secrets)

@@ -353,7 +353,7 @@ class SharedBuilds:
         layout = (doc.value_marks, doc.key_marks, doc.scalar_styles, doc.read_otherwise, doc.hidden_keys)
         where = (os.path.dirname(doc.file), os.path.dirname(doc.real_file), doc.real_folder, doc.index)
         literal = () if len(names.names) == 2 else (team,)
-        return _Key((shape, literal, where, *(tuple(marks.items()) for marks in layout))), names
+        return _Key((shape, literal, where, doc.link_folders, *(tuple(marks.items()) for marks in layout))), names
 
     def _token_doc(self, doc: Document, names: _Names, tokens: Sequence[str], file: str, real_file: str) -> Document:
         data = _tokenized(doc.data, names.names, tokens)

@@ -21,18 +21,21 @@ from compiler.model.teams import defined_teams
 from compiler.model.types import Platform, SecretPolicy, Service
 
 
-def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPolicy) -> str | None:
-    """Why the spec in `spec_file` (whose text is at `real_file`, as the loader resolved it) may not say
-    `team: <team>`, or None (no team_spec_dir: any spec may). Paths are compared as strings: the loader recorded
-    the real ones (an unloaded spec or platform, "", is read at its path as given)."""
+def claim_problem(
+    spec_file: str, real_file: str, team: str, policy_: SecretPolicy, link_folders: tuple[str, ...] = ()
+) -> str | None:
+    """Why the spec in `spec_file` (whose text is at `real_file`, as the loader resolved it, through symlinks held
+    in `link_folders`) may not say `team: <team>`, or None (no team_spec_dir: any spec may). Paths are compared as
+    strings: the loader recorded the real ones (an unloaded spec or platform, "", is read at its path as given)."""
     if not policy_.team_spec_dir:
         return None
     relative = team_root(policy_.team_spec_dir, team)
     folder = os.path.join(os.path.dirname(policy_.platform_file), relative)
     base = policy_.platform_real_folder or os.path.dirname(policy_.platform_file)
     real = os.path.abspath(real_file or spec_file)
-    if real.startswith(os.path.abspath(os.path.join(base, relative)) + os.sep):
-        return None
+    own = os.path.abspath(os.path.join(base, relative))
+    if real.startswith(own + os.sep):
+        return _foreign_link(link_folders, os.path.abspath(base), own, folder, team, policy_.platform_file)
     why = ""
     if os.path.abspath(spec_file).startswith(os.path.abspath(folder) + os.sep):
         why = f" (its path goes through a symlink: the file is {os.path.relpath(real)})"
@@ -46,6 +49,21 @@ def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPoli
         f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {policy_.platform_file}){why}"
         ": that folder's owners are who may speak for the team and use its secrets; move the spec there"
     )
+
+
+def _foreign_link(links: tuple[str, ...], base: str, own: str, folder: str, team: str, platform: str) -> str | None:
+    """A symlink outside the team's folder that reads a file inside it (round 52: a link in alpha's folder to
+    bravo's `.draft.yaml`, which obsc skips as a dot file, compiled bravo's draft, paging bravo). Links above the
+    platform file's folder (the whole tree moved behind one) are no team's."""
+    for link in links:
+        if (link == base or link.startswith(base + os.sep)) and not (link == own or link.startswith(own + os.sep)):
+            shown = os.path.normpath(os.path.join(os.path.dirname(platform), os.path.relpath(link, base)))
+            return (
+                f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {platform}): this "
+                f"one is read through a symlink in {shown}, outside that folder, and that folder's "
+                "owners, not the team's, chose what the link reads; remove the link"
+            )
+    return None
 
 
 def import_problems(

@@ -7,9 +7,10 @@ every folder, symlinked folders included when they resolve inside the folder nam
   (`lib/golden-signals.jsonnet` is a `function(service)`), never specs; reported by `-v`. A YAML file there
   is a spec like any other: a Jsonnet library is never YAML.
 Refused, with the path (the files are never opened): a symlink, to a file or a folder, that resolves outside the
-folder it was found in; a symlinked folder that contains itself (a loop); FIFOs, sockets and devices; a folder
-holding an obsc output (its `.obsc-manifest`); a `.json` file that is an obsc spec (apiVersion obsc/v1: YAML
-reads JSON, so named alone it compiles, and left out it would be a service missing without a word).
+folder it was found in; a file the walk reaches again through a symlink (it is read at one path: round 52); a
+symlinked folder that contains itself (a loop); FIFOs, sockets and devices; a folder holding an obsc output (its
+`.obsc-manifest`); a `.json` file that is an obsc spec (apiVersion obsc/v1: YAML reads JSON, so named alone it
+compiles, and left out it would be a service missing without a word).
 """
 
 from __future__ import annotations
@@ -46,17 +47,42 @@ def discover(paths: Sequence[str], skipped: list[str] | None = None) -> tuple[li
     specs: set[str] = set()
     platforms: set[str] = set()
     problems: list[Diagnostic] = []
+    reals: dict[str, str] = {}  # each file found -> its real path
+    linked: set[str] = set()  # the files found through a symlink
     for raw in paths:
         p = FsPath(raw)
         if p.is_dir():
             root = os.path.realpath(p)
             for child in _walk(p, root, problems, skipped):
-                _take(child, root, specs, platforms, problems)
+                real = reals[child.as_posix()] = _take(child, root, specs, platforms, problems)
+                if real != os.path.join(root, os.path.relpath(child, p)):
+                    linked.add(child.as_posix())
         elif os.path.lexists(p) and not p.is_dir():
-            _take(p, os.path.realpath(p.parent), specs, platforms, problems)
+            folder = os.path.realpath(p.parent)
+            real = reals[p.as_posix()] = _take(p, folder, specs, platforms, problems)
+            if real != os.path.join(folder, p.name):
+                linked.add(p.as_posix())
         else:
             problems.append(Diagnostic(Location(raw), (), _missing(raw)))
+    _read_once(reals, linked, specs, platforms, problems)
     return sorted(specs), sorted(platforms), problems
+
+
+def _read_once(
+    reals: dict[str, str], linked: set[str], specs: set[str], platforms: set[str], problems: list[Diagnostic]
+) -> None:
+    """A file taken at two paths, one through a symlink, is read at one: its own path when the walk takes it there.
+    Read twice, its services were each defined twice, and the message stood at the first in sort order (round 52:
+    alpha's link to bravo's spec was reported at bravo's file, whose team had changed nothing)."""
+    if not linked:
+        return
+    taken = {reals[path]: path for path in sorted(specs | platforms) if path not in linked}
+    for path in sorted(p for p in linked if p in specs or p in platforms):
+        first = taken.setdefault(reals[path], path)
+        if first != path:
+            (platforms if path in platforms else specs).discard(path)
+            message = f"is {first} again, reached through a symlink: a file is read once, at that path; not read here"
+            problems.append(Diagnostic(Location(path), (), message))
 
 
 def _missing(raw: str) -> str:
@@ -170,24 +196,26 @@ def _shown(root: str) -> str:
     return os.path.relpath(root) if root == cwd or root.startswith(cwd + os.sep) else root
 
 
-def _take(child: FsPath, root: str, specs: set[str], platforms: set[str], problems: list[Diagnostic]) -> None:
+def _take(child: FsPath, root: str, specs: set[str], platforms: set[str], problems: list[Diagnostic]) -> str:
+    """Take a spec or platform file found in `root`; its real path (taken or not)."""
     real = os.path.realpath(child)
     if not (real == root or real.startswith(root + os.sep)):
         problems.append(
             Diagnostic(Location(child.as_posix()), (), f"is a symlink to a file outside {_shown(root)}; not read")
         )
-        return
+        return real
     try:
         mode = os.stat(real).st_mode
     except OSError as exc:
         problems.append(Diagnostic(Location(child.as_posix()), (), f"cannot read: {exc.strerror}"))
-        return
+        return real
     if not stat.S_ISREG(mode):
         problems.append(
             Diagnostic(Location(child.as_posix()), (), f"is not a regular file ({files.kind(mode)}); not read")
         )
-        return
+        return real
     (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
+    return real
 
 
 def named_once(paths: Sequence[str]) -> tuple[str, ...]:

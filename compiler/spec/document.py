@@ -36,6 +36,9 @@ class Document:
     # folder, team_claims.py) compares strings. "" when not loaded from a file.
     real_file: str = ""
     real_folder: str = ""
+    # The real folder holding each symlink on the path the file was read at (a linked folder's, or the file's own):
+    # whoever owns that folder chose what the link reads (team_claims.py). Empty when no link is on the path.
+    link_folders: tuple[str, ...] = ()
     # A Jsonnet spec's imports: (real path, line, col of the spec's import of it, or of its first line when a
     # library imported it). The model judges whose files they are (team_claims.py); a YAML spec has none.
     imports: tuple[tuple[str, int, int], ...] = ()

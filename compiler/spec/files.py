@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import yaml
 
@@ -43,6 +44,17 @@ def read_regular(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
         )
         raise InputError([Diagnostic(Location(path), (), message)])
     return data
+
+
+def link_folders(path: str) -> tuple[str, ...]:
+    """The real folder holding each symlink on `path`, in order: `teams/alpha/x.yaml -> ../bravo/.draft.yaml` is a
+    link of alpha's folder, whatever the file it reads."""
+    found, prefix = [], ""
+    for part in Path(path).parts:
+        prefix = os.path.join(prefix, part)
+        if os.path.islink(prefix):
+            found.append(os.path.realpath(os.path.dirname(prefix) or "."))
+    return tuple(found)
 
 
 def is_regular(path: str) -> bool:

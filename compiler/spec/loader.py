@@ -64,8 +64,9 @@ def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
     else:
         docs = load_yaml_text(path, _utf8_text(path, files.read_regular(path)))
     real_file, real_folder = os.path.realpath(path), os.path.realpath(os.path.dirname(path) or ".")
+    links = files.link_folders(path)
     for doc in docs:
-        doc.real_file, doc.real_folder = real_file, real_folder
+        doc.real_file, doc.real_folder, doc.link_folders = real_file, real_folder, links
     return docs
 
 

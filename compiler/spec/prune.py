@@ -95,6 +95,7 @@ def prune(doc: Document, problems: Iterable[Diagnostic], *, platform: bool = Fal
         index=doc.index,
         real_file=doc.real_file,
         real_folder=doc.real_folder,
+        link_folders=doc.link_folders,
         imports=doc.imports,
     )
     out.value_marks = _remap(doc.value_marks, removed, kept)
