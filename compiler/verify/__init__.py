@@ -20,7 +20,7 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
-from compiler.verify import forged_alerts, group_bound, kept_restart, restarts, rules, scrapes
+from compiler.verify import forged_alerts, group_bound, kept_restart, relay_pace, restarts, rules, scrapes
 from compiler.verify.checks import Context, check_service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
@@ -98,8 +98,12 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     def lookback_delta() -> int:
         return scrapes.lookback_delta(prometheus)
 
+    @functools.cache
+    def active_targets() -> list[dict[str, Any]]:
+        return relay_pace.active_targets(prometheus)
+
     services = tuple(s.name for s in fleet.services)
-    declared, bound, restart_place = _declared(fleet.platform.location.file, options)
+    declared, bound, restart_place, evaluation_said = _declared(fleet.platform.location.file, options)
     ctx = Context(
         prometheus,
         options.lookback,
@@ -133,6 +137,15 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
             _at_service(next(s for s in fleet.services if s.name == kept.service), docs, notes)(kept.message)
         else:
             notes.append(Diagnostic(restart_place, restarts.SETTING, kept.message))
+    relay_pace.check_relay_pace(
+        fleet.services,
+        lambda name: rules.owned_groups(rule_groups(), name, (*services, name)),
+        (fleet.platform.evaluation_seconds, evaluation_said),
+        lambda s: relay_pace.scrape_of(
+            s, active_targets(), job_intervals(), relay_pace.Scrape(declared.seconds, declared.said())
+        ),
+        lambda s, message: findings.append(_at_relay(s, docs, message)),
+    )
     forged_alerts.forging_rules(rule_groups(), fleet.services, lambda name, message: at[name](message))
     loaded = functools.cache(lambda name: bool(rules.owned_groups(rule_groups(), name, services)))
     ours = {id(g) for name in services for g in rules.owned_groups(rule_groups(), name, services)}
@@ -155,23 +168,27 @@ def lookback_range(text: str) -> str:
 
 def _declared(
     platform_file: str, options: VerifyOptions
-) -> tuple[scrapes.Declared, group_bound.Bound, Location | None]:
+) -> tuple[scrapes.Declared, group_bound.Bound, Location | None, str]:
     """The platform file's `defaults.slo_alerts.scrape_interval` and `defaults.max_groups`, each with where it is
     written (the compile read the same file; the model keeps neither place), and where a restart flag finding goes:
     its `defaults.slo_alerts` (restarts.SETTING, or the nearest key written above it). The server flags are the
     platform's to set, for every service at once, and that block sets the burn pairs' holds, the shortest obsc
-    writes; one team's spec could not act on them, and the finding would move whenever another spec's hold did."""
+    writes; one team's spec could not act on them, and the finding would move whenever another spec's hold did.
+    Last, how the evaluation interval is said: written there, or obsc's default."""
+    unsaid = "obsc's default: the platform does not set evaluation_interval"
     if not platform_file:
-        return scrapes.Declared(), group_bound.Bound(), None
+        return scrapes.Declared(), group_bound.Bound(), None, unsaid
     try:
         docs = loader.load_file(platform_file, loader.JsonnetOptions(options.jsonnet_paths))
     except (InputError, OSError):
-        return scrapes.Declared(), group_bound.Bound(), None  # the compile has reported it already
+        return scrapes.Declared(), group_bound.Bound(), None, unsaid  # the compile has reported it already
     if not docs:
-        return scrapes.Declared(), group_bound.Bound(), None
+        return scrapes.Declared(), group_bound.Bound(), None, unsaid
     data, locate = docs[0].data, docs[0].locate
     restart_place = docs[0].locate(restarts.SETTING, key=True)
-    return scrapes.declared(data, locate), group_bound.declared(data, locate), restart_place
+    written = isinstance(data, dict) and "evaluation_interval" in ((data.get("defaults") or {}).get("slo_alerts") or {})
+    said = "slo_alerts.evaluation_interval" if written else unsaid
+    return scrapes.declared(data, locate), group_bound.declared(data, locate), restart_place, said
 
 
 def _at_service(service: Service, docs: dict[str, Document], into: list[Diagnostic]) -> Callable[[str], None]:
@@ -179,6 +196,13 @@ def _at_service(service: Service, docs: dict[str, Document], into: list[Diagnost
     doc = docs.get(service.name)
     where = doc.locate(("service",)) if doc is not None else service.location
     return lambda message: into.append(Diagnostic(where, ("service",), message))
+
+
+def _at_relay(service: Service, docs: dict[str, Document], message: str) -> Diagnostic:
+    """A finding about the held page, located at the spec's `relay:` (what holds it behind the relay's)."""
+    doc = docs.get(service.name)
+    fallback = service.relay.location if service.relay is not None else service.location
+    return Diagnostic(doc.locate(("relay",)) if doc is not None else fallback, ("relay",), message)
 
 
 def _documents(paths: Sequence[str], options: VerifyOptions) -> dict[str, Document]:

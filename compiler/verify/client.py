@@ -145,6 +145,12 @@ class Prometheus:
         alerts = data.get("alerts") if isinstance(data, dict) else None
         return [a for a in alerts if isinstance(a, dict)] if isinstance(alerts, list) else []
 
+    def targets(self) -> list[dict[str, Any]]:
+        """/api/v1/targets' active targets: each one's labels and `scrapeInterval` (the interval it is scraped at)."""
+        data = self._get("/api/v1/targets", [("state", "active")])
+        found = data.get("activeTargets") if isinstance(data, dict) else None
+        return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
+
     def rule_groups(self) -> list[dict[str, Any]]:
         data = self._get("/api/v1/rules", [])
         groups = data.get("groups") if isinstance(data, dict) else None
