@@ -104,6 +104,9 @@ def stray_series(prometheus: Prometheus, services: Sequence[Service], loaded: Ca
     stray: dict[str, list[Labels]] = {}
     state = conventions.LABEL_ALERTSTATE
     unmatched = [s for s in sorted(first & second) if _key(dict(s), dict(s).get(state, "")) not in alerts]
+    if unmatched:
+        by_name = _by_name(alerts)
+        unmatched = [s for s in unmatched if not _with_ruler_labels(dict(s), by_name)]
     try:
         left = _left_by_last_process(prometheus, sorted(ours)) if unmatched else set()
     except (NotPrometheus, QueryRejected):
@@ -128,6 +131,52 @@ def stray_series(prometheus: Prometheus, services: Sequence[Service], loaded: Ca
             f"{shown}{more}: no pending or firing alert of this Prometheus stands for it, yet obsc's rules read it as "
             f"one, so it can hold back or mute the pages of service {name!r} while nothing notifies; {source}",
         )
+
+
+def _by_name(alerts: set[tuple[Labels, str]]) -> dict[tuple[str, str, str], list[dict[str, str]]]:
+    """The API's alerts by name, service and state (each series is compared with its few namesakes only)."""
+    out: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+    for labels, state in sorted(alerts):
+        alert = dict(labels)
+        key = (alert.get(conventions.LABEL_ALERTNAME, ""), alert.get(conventions.LABEL_SERVICE, ""), state)
+        out.setdefault(key, []).append(alert)
+    return out
+
+
+def _with_ruler_labels(series: Mapping[str, str], by_name: Mapping[tuple[str, str, str], list[dict[str, str]]]) -> bool:
+    """Whether the series is an alert of the API in the same state plus labels none of obsc's reads select on: a
+    Thanos Ruler adds its `--label`s (external labels, mandatory there: `replica`, `cluster`) to every series it
+    writes, ALERTS included, while its alerts API lists the alerts without them, so every alert read through a
+    querier looked forged. Such a series matches what obsc's reads match only where the alert does; obsc's own
+    labels (a differing `team`: a ruler's label replaces the alert's) and a scrape's `job`/`instance` still count."""
+    state = series.get(conventions.LABEL_ALERTSTATE, "")
+    name, service = series.get(conventions.LABEL_ALERTNAME, ""), series.get(conventions.LABEL_SERVICE, "")
+    for alert in by_name.get((name, service, state), []):
+        if any(series.get(k) != v for k, v in alert.items()):
+            continue
+        added = series.keys() - alert.keys() - {conventions.LABEL_ALERTSTATE}
+        if added and not added & _READ_LABELS:
+            return True
+    return False
+
+
+# The labels obsc's ALERTS reads select on or Alertmanager routes by, and a scrape's: never a ruler's own.
+_READ_LABELS = frozenset(
+    {
+        conventions.LABEL_ALERTNAME,
+        conventions.LABEL_SERVICE,
+        conventions.LABEL_TEAM,
+        conventions.LABEL_SEVERITY,
+        conventions.LABEL_SLO,
+        conventions.LABEL_BURN_WINDOW,
+        conventions.LABEL_DOWN_GROUP,
+        conventions.LABEL_RELAY,
+        conventions.LABEL_INCIDENT,
+        conventions.LABEL_DATA,
+        conventions.LABEL_WINDOW,
+        *SCRAPE_LABELS,
+    }
+)
 
 
 def _reaches(labels: Mapping[str, str], service: Service) -> bool:

@@ -205,3 +205,33 @@ def test_the_start_time_in_any_zone(said: str | None, epoch: float | None) -> No
 
     started = forged_alerts._start_time(Said())  # type: ignore[arg-type]
     assert started == pytest.approx(epoch, abs=1e-3) if epoch is not None else started is None
+
+
+# A Thanos Ruler adds its `--label`s (external labels, mandatory for an HA pair: `replica`, `cluster`) to every
+# series it writes, ALERTS included; its alerts API, and a querier's, lists the alerts without them
+# (thanos-io/thanos#7327). Read through a querier that deduplicates by `replica`, `cluster` stays on each series.
+RULER = {"cluster": "eu1"}
+
+
+def test_a_rulers_external_labels_on_its_alerts_series_are_no_finding(tmp_path: Path) -> None:
+    """On the old code: a finding for each of the ruler's own alerts."""
+    own = {**FAST, "burn_window": "fast", "severity": "critical"}
+    series = [{**own, **RULER, "alertstate": "firing"}, {**own, **RULER, "replica": "a", "alertstate": "firing"}]
+    assert _findings(tmp_path, series=series, alerts=[{"labels": own, "state": "firing"}]) == []
+
+
+def test_a_rulers_series_no_alert_stands_for_is_still_a_finding(tmp_path: Path) -> None:
+    """The controls: another state, an extra label obsc reads (`slo`, `down_group`), a scrape's `instance`, and a
+    `team` other than the alert's (a ruler's label replaces the alert's: obsc's reads would miss it) are forged."""
+    own = {**FAST, "severity": "critical"}
+    alerts = [{"labels": own, "state": "pending"}, {"labels": {**own, "alertname": "ServiceDown"}, "state": "firing"}]
+    for n, extra in enumerate(
+        [
+            {**RULER, "alertstate": "firing"},
+            {**RULER, "alertname": "ServiceDown", "down_group": "eu", "alertstate": "firing"},
+            {**RULER, "alertname": "ServiceDown", "instance": "10.0.0.7:9100", "alertstate": "firing"},
+            {**RULER, "alertname": "ServiceDown", "team": "bravo", "alertstate": "firing"},
+        ]
+    ):
+        (tmp_path / str(n)).mkdir()
+        assert len(_findings(tmp_path / str(n), series=[{**own, **extra}], alerts=alerts)) == 1, extra
