@@ -157,7 +157,7 @@ def _judged(
         f"({declared[1]}), but this server evaluates its group {held_group} every {format_duration(every)} and the "
         f"relay's group {relay_group} every {format_duration(relay_every)}, and scrapes the targets every "
         f"{format_duration(scrape.seconds)} ({scrape.said}): {'; and '.join(why)}; {', or '.join(fixes)} "
-        "(docs/operations.md, Evaluation and scrape intervals)"
+        "(docs/operations.md, Scrape and evaluation intervals)"
     )
 
 
