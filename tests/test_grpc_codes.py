@@ -113,3 +113,43 @@ def test_the_error_rate_alert_s_errors_are_warned_of_without_an_slo(tmp_path: Pa
     fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
     said = [str(d) for d in grpc_code_warnings(fleet.services)]
     assert len(said) == 1 and "$.metrics.errors: " in said[0], said
+
+
+@pytest.mark.parametrize(
+    ("selector", "named", "server"),
+    [
+        (
+            'grpc_server_call_duration_seconds_count{grpc_status!="OK"}',
+            "CANCELLED, INVALID_ARGUMENT, NOT_FOUND,",
+            'grpc_status=~"UNKNOWN|DEADLINE_EXCEEDED|UNIMPLEMENTED|INTERNAL|UNAVAILABLE|DATA_LOSS"',
+        ),
+        (
+            'grpc_server_handled_total{grpc_code!~"OK|NOT_FOUND"}',
+            "CANCELLED, INVALID_ARGUMENT, ALREADY_EXISTS,",
+            'grpc_code=~"UNKNOWN|DEADLINE_EXCEEDED|UNIMPLEMENTED|INTERNAL|UNAVAILABLE|DATA_LOSS"',
+        ),
+    ],
+    ids=["grpc-otel-plugin", "py-grpc-prometheus"],
+)
+def test_upper_case_code_names_are_read_and_answered_in_upper_case(
+    tmp_path: Path, selector: str, named: str, server: str
+) -> None:
+    # Round 52: gRPC's OpenTelemetry plugin writes `grpc_status="UNAVAILABLE"` (py-grpc-prometheus `grpc_code` alike).
+    # Read as Linkerd's numbers, `grpc_status!="OK"` was told to count grpc_status=~"2|4|12|13|14|15": nothing there.
+    said = _warnings(tmp_path, "errors", selector)
+    assert len(said) == 1 and named in said[0], said
+    assert f"the server's failures are {server};" in said[0], said
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        'grpc_server_call_duration_seconds_count{grpc_status!~"OK|CANCELLED|INVALID_ARGUMENT|NOT_FOUND|ALREADY_EXISTS|'
+        'PERMISSION_DENIED|FAILED_PRECONDITION|OUT_OF_RANGE|UNAUTHENTICATED"}',
+        'grpc_server_call_duration_seconds_count{grpc_status=~"UNKNOWN|INTERNAL|UNAVAILABLE"}',
+    ],
+    ids=["callers-left-out", "server-named"],
+)
+def test_upper_case_codes_the_spec_names_are_not_warned_of(tmp_path: Path, selector: str) -> None:
+    # Read as numbers, every caller's code passed a !~ of names: the careful spec was warned that it counted them.
+    assert _warnings(tmp_path, "errors", selector) == []

@@ -11,11 +11,17 @@ to count them names them (`grpc_code=~"NotFound|Internal|..."`), which is not wa
 Round 46: the meshes write the number too, Istio in `grpc_response_status` and Linkerd in `grpc_status`; read by
 `grpc_response_status!="0"` a healthy gRPC service with 4% NotFound paged its 99.9% SLO from the 5th minute for 3
 hours (promtool), and was not warned of. The server's failures are named in the label's own vocabulary.
+
+Round 52: gRPC's own OpenTelemetry plugin (gRFC A66: `grpc_server_call_duration_seconds`) writes the code in
+`grpc_status` as its upper-case name ("UNAVAILABLE", "NOT_FOUND"), as py-grpc-prometheus does in `grpc_code`. Read
+as Linkerd's numbers, `grpc_status!="OK"` was told to count `grpc_status=~"2|4|12|13|14|15"`, which selects nothing
+there (an SLO that can never page), and a spec naming the caller's codes (`grpc_status!~"OK|NOT_FOUND|..."`) was
+warned that it counted them. A label's vocabulary is now the one its matchers write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.metric_paths import metric_path
@@ -36,10 +42,19 @@ _CALLERS = (
     *("Canceled", "InvalidArgument", "NotFound", "AlreadyExists", "PermissionDenied", "FailedPrecondition"),
     *("OutOfRange", "Unauthenticated"),
 )
-_LABELS = {"grpc_code": dict(zip(_NAMES, _NAMES, strict=True))}
+_CAMEL = {name: name for name in _NAMES}
 _NUMBERS = {name: str(number) for number, name in enumerate(_NAMES)}
-# OpenTelemetry's, Istio's and Linkerd's labels hold the number
-_LABELS |= {label: _NUMBERS for label in ("rpc_grpc_status_code", "grpc_response_status", "grpc_status")}
+# The gRPC spec's own spelling, in number order (Canceled is CANCELLED there)
+_UPPER_NAMES = (
+    *("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS"),
+    *("PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE"),
+    *("UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"),
+)
+_UPPER = dict(zip(_NAMES, _UPPER_NAMES, strict=True))
+# Each label's vocabularies, the usual one first: go-grpc-prometheus's names (py-grpc-prometheus's upper case);
+# OpenTelemetry's, Istio's and Linkerd's numbers (gRPC's OpenTelemetry plugin's upper-case names in grpc_status)
+_LABELS = {"grpc_code": (_CAMEL, _UPPER), "grpc_status": (_NUMBERS, _UPPER)}
+_LABELS |= {label: (_NUMBERS,) for label in ("rpc_grpc_status_code", "grpc_response_status")}
 GRPC_CODE_LABELS = frozenset(_LABELS)  # the labels that hold a call's gRPC code, by name or number
 _SERVER_CODES = ("Unknown", "DeadlineExceeded", "Unimplemented", "Internal", "Unavailable", "DataLoss")
 
@@ -72,18 +87,36 @@ def read_as_outcomes(service: Service) -> Iterator[tuple[Metric, bool]]:
     yield from ((m, False) for m in service.metrics if m.name == "errors")
 
 
-def _callers_counted_bad(matchers: Sequence[Matcher], as_good: bool) -> tuple[str, tuple[str, ...]] | None:
-    """The code label and the caller's codes the matchers count as failures without naming them, or None."""
-    for label, values in _LABELS.items():
+def _callers_counted_bad(
+    matchers: Sequence[Matcher], as_good: bool
+) -> tuple[str, Mapping[str, str], tuple[str, ...]] | None:
+    """The code label, its vocabulary and the caller's codes the matchers count as failures without naming them,
+    or None."""
+    for label in _LABELS:
         on_label = [m for m in matchers if m.label == label]
         negative = any(m.op in ("!=", "!~") for m in on_label)
         if not on_label or negative is as_good:  # failures named one by one, or good calls excluded one by one
             continue
+        values = vocabulary(label, on_label)
         passed = [name for name in _CALLERS if all(_passes(m, values[name]) for m in on_label)]
         counted = [name for name in _CALLERS if name not in passed] if as_good else passed
         if counted:
-            return label, tuple(counted)
+            return label, values, tuple(counted)
     return None
+
+
+def vocabulary(label: str, on_label: Sequence[Matcher]) -> Mapping[str, str]:
+    """The spelling of the codes `label` holds, code name -> value: the vocabulary whose values the label's
+    matchers write most (the label's usual one when they write none, or as many of another's)."""
+    choices = _LABELS[label]
+    written = [sum(any(_writes(m, value) for m in on_label) for value in v.values()) for v in choices]
+    return choices[written.index(max(written))]
+
+
+def _writes(matcher: Matcher, value: str) -> bool:
+    if matcher.op in ("=", "!="):
+        return matcher.value == value
+    return bool(full_match(matcher.value, value))
 
 
 def _passes(matcher: Matcher, value: str) -> bool:
@@ -92,18 +125,19 @@ def _passes(matcher: Matcher, value: str) -> bool:
     return bool(full_match(matcher.value, value)) is (matcher.op == "=~")
 
 
-def _server_failures(label: str) -> str:
+def _server_failures(label: str, values: Mapping[str, str]) -> str:
     """The server's failures as a matcher on `label`, in its vocabulary (names, or OpenTelemetry's numbers)."""
-    return f'{label}=~"{"|".join(_LABELS[label][name] for name in _SERVER_CODES)}"'
+    return f'{label}=~"{"|".join(values[name] for name in _SERVER_CODES)}"'
 
 
-def _message(label: str, codes: Sequence[str], as_good: bool) -> str:
+def _message(label: str, values: Mapping[str, str], codes: Sequence[str], as_good: bool) -> str:
     how = "leaves out of the good calls" if as_good else "counts as failed calls"
+    named = ", ".join(name if values is _NUMBERS else values[name] for name in codes)
     return (
-        f"this selector {how} {', '.join(codes)}: the caller's own outcomes (a key that does not exist, a bad "
+        f"this selector {how} {named}: the caller's own outcomes (a key that does not exist, a bad "
         "request, a client that gave up), which a healthy server returns all day, so its budget burns with its "
         "clients' mistakes (2% NotFound on a 99.99% SLO pages for as long as it lasts); the server's failures are "
-        f"{_server_failures(label)}; {_MEANT[as_good]}"
+        f"{_server_failures(label, values)}; {_MEANT[as_good]}"
     )
 
 
