@@ -160,3 +160,62 @@ def test_a_histogram_named_around_a_proxys_name_is_not_the_proxys(tmp_path: Path
     written with buckets of its own (review51: the names searched instead of matched whole lived)."""
     spec = NGINX.replace("nginx_ingress_controller_request_duration_seconds", "checkout_envoy_rq_time_seconds")
     assert _validate(tmp_path, spec + AT_300) == []
+
+
+ETCD = (
+    COREDNS.replace("cluster-dns", "etcd")
+    .replace("coredns", "etcd")
+    .replace("etcd_dns_request_duration_seconds", "etcd_disk_wal_fsync_duration_seconds")
+)
+OTEL_HTTP = COREDNS.replace("coredns_dns_request_duration_seconds", "http_server_request_duration_seconds")
+OTEL_OLD = COREDNS.replace(
+    "coredns_dns_request_duration_seconds", "{selector: http_server_duration_milliseconds, unit: ms}"
+)
+GRPC_OTEL = COREDNS.replace("coredns_dns_request_duration_seconds", "grpc_server_call_duration_seconds")
+
+
+def _slo(threshold: str) -> str:
+    return f"  - {{name: p, objective: 99, sli: {{latency: latency, threshold: {threshold}}}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("spec", "off", "said", "on"),
+    [
+        (ETCD, "10ms", "is written by etcd, whose default buckets (1, 2, 4, 8, 16, 32, 64, 128, 256, 512", "8ms"),
+        (OTEL_HTTP, "300ms", "(the HTTP conventions' advised buckets)", "750ms"),
+        (OTEL_OLD, "300ms", "(its default buckets), whose default buckets (0, 5, 10, 25, 50, 75, 100, 250", "75ms"),
+        (GRPC_OTEL, "150ms", "gRPC's OpenTelemetry plugin (gRFC A66)", "130ms"),
+    ],
+    ids=["etcd-fsync", "otel-http", "otel-http-ms", "grpc-otel"],
+)
+def test_fixed_buckets_of_etcd_and_opentelemetry_are_checked(
+    tmp_path: Path, spec: str, off: str, said: str, on: str
+) -> None:
+    """Round 52's newcomer fleet: etcd fsync at 10ms (its tuning guide's figure; its buckets double from 1 ms), an
+    OpenTelemetry checkout API at 300ms (the HTTP conventions' buckets hold 250 and 500 ms), the older ms histogram
+    at 300ms and a gRPC plugin's at 150ms compiled without a word, each SLO blind to every request."""
+    found = _validate(tmp_path, spec + _slo(off))
+    assert len(found) == 1 and said in found[0], found
+    assert _validate(tmp_path, spec + _slo(on)) == []
+
+
+def test_an_etcd_fsync_at_10ms_sees_no_request_and_8ms_pages(tmp_path: Path) -> None:
+    """The warning's reason, replayed: etcd writes no le="0.01" bucket, so a 10ms fsync SLO reads nothing (its data
+    goes missing) and an hour of every fsync at 12 ms pages nothing; at 8ms the same hour pages."""
+    require_tool("promtool")
+    series = {'up{job="etcd"}': "1x120"}
+    for le, values in (("0.008", "0+600x60 36000x59"), ("0.016", "0+600x120"), ("+Inf", "0+600x120")):
+        series[f'etcd_disk_wal_fsync_duration_seconds_bucket{{job="etcd",le="{le}"}}'] = values
+    series['etcd_disk_wal_fsync_duration_seconds_count{job="etcd"}'] = "0+600x120"
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    spec = ETCD + _slo("10ms").replace("name: p,", "name: p10,") + _slo("8ms").replace("name: p,", "name: p8,")
+    rules = _rules(tmp_path, "etcd", spec)
+    checks = []
+    for alert, slo, at_time, count in (
+        ("SLODataMissing", "p10", "50m", 1),
+        ("SLOErrorBudgetBurnFast", "p10", "110m", 0),
+        ("SLOErrorBudgetBurnFast", "p8", "110m", 2),
+    ):
+        expr = f'count(ALERTS{{alertname="{alert}",alertstate="firing",slo="{slo}"}}) or vector(0)'
+        checks.append({"expr": expr, "eval_time": at_time, "exp_samples": [{"labels": "{}", "value": count}]})
+    assert _promtool(tmp_path, rules, "etcd", series, checks) == ""

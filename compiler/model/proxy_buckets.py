@@ -12,6 +12,14 @@ no request at all, SLODataMissing ticketed a healthy service, and an hour of eve
 (at 250ms it paged). Warned at the histogram, as Micrometer's timers (round 45) and the spanmetrics connector's
 (round 47) are, until the metric declares the buckets the proxy writes (`buckets:`, which obsc then checks the
 threshold against).
+
+Round 52: the same trap outside proxies, for writers whose buckets are fixed by a specification or a build. etcd's
+disk histograms (`etcd_disk_wal_fsync_duration_seconds`, `..._backend_commit_...`) double from 1 ms, so the 10 ms its
+own tuning guide quotes for fsync is no bucket; its peer round trips double from 0.1 ms. OpenTelemetry's HTTP
+conventions advise 5 ms ... 10 s with 75 ms, 750 ms and 7.5 s (`http_server_request_duration_seconds`), the SDKs'
+default for the older `http_server_duration_milliseconds` and `rpc_server_duration_milliseconds` is 0, 5, 10, 25,
+50, 75, 100, 250, 500, 750 ms ... 10 s, and gRPC's OpenTelemetry plugin (gRFC A66) 41 boundaries from 0 to 100 s.
+A newcomer's checkout API at 300ms and etcd fsync at 10ms compiled without a word, each SLO blind to every request.
 """
 
 from __future__ import annotations
@@ -45,6 +53,14 @@ _ENVOY_MS += _ms("60000", "300000", "600000", "1800000", "3600000")
 _CLIENT_DEFAULT_MS = _ms("5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000")
 _TRAEFIK_MS = _ms("100", "300", "1200", "5000")
 _COREDNS_MS = tuple(Decimal("0.25") * 2**n for n in range(16))  # 0.25 ms doubled: ... 64, 128, 256 ... 8192
+_ETCD_DISK_MS = tuple(Decimal(2**n) for n in range(14))  # 1 ms doubled: 1, 2, 4, 8, 16 ... 8192
+_ETCD_PEER_MS = tuple(Decimal("0.1") * 2**n for n in range(16))  # 0.1 ms doubled: ... 3276.8
+_OTEL_HTTP_MS = _ms("5", "10", "25", "50", "75", "100", "250", "500", "750", "1000", "2500", "5000", "7500", "10000")
+_OTEL_SDK_MS = _ms("0", *(str(b) for b in _OTEL_HTTP_MS))  # the SDKs' default explicit buckets
+_GRPC_OTEL_MS = _ms("0", "0.01", "0.05", "0.1", "0.3", "0.6", "0.8", "1", "2", "3", "4", "5", "6", "8", "10", "13")
+_GRPC_OTEL_MS += _ms("16", "20", "25", "30", "40", "50", "65", "80", "100", "130", "160", "200", "250", "300", "400")
+_GRPC_OTEL_MS += _ms("500", "650", "800", "1000", "2000", "5000", "10000", "20000", "50000", "100000")
+_OTEL_VIEW = "a view in the application's OpenTelemetry SDK"
 _PROXIES = (
     _Proxy(
         re.compile(r"istio_request_duration_milliseconds"),
@@ -75,6 +91,36 @@ _PROXIES = (
         "CoreDNS",
         _COREDNS_MS,
         "a CoreDNS built with other buckets (no Corefile setting changes them)",
+    ),
+    _Proxy(
+        re.compile(r"etcd_disk_(?:wal_fsync|backend_commit)_duration_seconds"),
+        "etcd",
+        _ETCD_DISK_MS,
+        "an etcd built with other buckets (no flag changes them)",
+    ),
+    _Proxy(
+        re.compile(r"etcd_network_peer_round_trip_time_seconds"),
+        "etcd",
+        _ETCD_PEER_MS,
+        "an etcd built with other buckets (no flag changes them)",
+    ),
+    _Proxy(
+        re.compile(r"http_(?:server|client)_request_duration_seconds"),
+        "an OpenTelemetry SDK (the HTTP conventions' advised buckets)",
+        _OTEL_HTTP_MS,
+        _OTEL_VIEW,
+    ),
+    _Proxy(
+        re.compile(r"(?:http|rpc)_(?:server|client)_duration_milliseconds"),
+        "an OpenTelemetry SDK (its default buckets)",
+        _OTEL_SDK_MS,
+        _OTEL_VIEW,
+    ),
+    _Proxy(
+        re.compile(r"grpc_(?:server_call|client_attempt|client_call)_duration_seconds"),
+        "gRPC's OpenTelemetry plugin (gRFC A66)",
+        _GRPC_OTEL_MS,
+        "a view in the plugin's MeterProvider",
     ),
 )
 
@@ -115,6 +161,6 @@ def _unwritten(histogram: Metric, seconds: Decimal) -> str | None:
         f'{series} is written by {proxy.writer}, whose default buckets ({listed} ms) have no le="{le}": unless '
         f"{proxy.setting} adds {decimal_text(ms)}ms, the SLO sees no request (SLODataMissing fires on a healthy "
         "service; replayed on Istio at 300ms, an hour of every request at 400 ms paged nothing); set the threshold "
-        f"on a default bucket ({near}), or declare the buckets the proxy writes, "
+        f"on a default bucket ({near}), or declare the buckets it writes, "
         f"{{selector: {series}, buckets: [..., {le}, ...]}}, which obsc then checks the threshold against"
     )
