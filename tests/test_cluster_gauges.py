@@ -65,3 +65,57 @@ def test_four_processes_writing_30_retries_ticket_a_line_of_100_summed_and_not_a
         rules = _rules(folder, "billing-jobs", spec)
         checks = [_firing("BillingJobsRetrying", "25m", fired)]
         assert _promtool(folder, rules, "billing-jobs", series, checks, ({},)) == "", aggregation
+
+
+ETCD = """apiVersion: obsc/v1
+service: etcd-main
+team: data
+selector: {{job: etcd}}
+metrics:
+  elections: {{selector: etcd_server_leader_changes_seen_total{aggregation}}}
+threshold_alerts:
+  - {{name: EtcdLeaderFlapping, metric: elections, above: 3/h, for: 0s, tier: warning}}
+alerts: {{traffic_anomaly: false}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("series", "said"),
+    [
+        ("etcd_server_leader_changes_seen_total", "counts the etcd cluster's leader elections, and every member"),
+        ("etcd_mvcc_db_total_size_in_bytes", "is one etcd member's copy of the whole keyspace"),
+        ("etcd_server_quota_backend_bytes", "is one etcd member's copy of the whole keyspace"),
+    ],
+)
+def test_an_etcd_members_copy_of_the_clusters_facts_summed_is_warned_at_the_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], series: str, said: str
+) -> None:
+    """Round 52's newcomer fleet: etcd's leader changes summed over its members (the default for a counter)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    typed = ", type: gauge, unit: bytes, aggregation: sum" if "bytes" in series else ""
+    spec = ETCD.format(aggregation=typed).replace("etcd_server_leader_changes_seen_total", series)
+    spec = spec.replace("3/h", "6GiB") if typed else spec
+    (tmp_path / "etcd-main.yaml").write_text(spec)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    assert f"etcd-main.yaml:6:14 $.metrics.elections: warning: {series} {said}" in result.err, result.err
+    at_max = spec.replace("sum}", "max}") if typed else spec.replace("_total}", "_total, aggregation: max}")
+    (tmp_path / "etcd-main.yaml").write_text(at_max)
+    assert "every member" not in run_obsc(capsys, "validate", str(tmp_path)).err
+
+
+def test_three_elections_seen_by_three_members_ticket_a_line_of_3_an_hour_summed_and_not_at_max(
+    tmp_path: Path,
+) -> None:
+    require_tool("promtool")
+    # 3 members, each counting the elections at minutes 20, 50 and 80: 1.5 an hour over the 2h the line reads
+    steps = " ".join(str(sum(minute >= at for at in (20, 50, 80))) for minute in range(111))
+    series = {f'up{{job="etcd",instance="m{n}"}}': "1x110" for n in range(3)}
+    series |= {f'etcd_server_leader_changes_seen_total{{job="etcd",instance="m{n}"}}': steps for n in range(3)}
+    for aggregation, fired in (("", 1), (", aggregation: max", 0)):
+        folder = tmp_path / (aggregation.split()[-1] if aggregation else "sum")
+        folder.mkdir()
+        (folder / "platform.yaml").write_text(PLATFORM)
+        rules = _rules(folder, "etcd-main", ETCD.format(aggregation=aggregation))
+        checks = [_firing("EtcdLeaderFlapping", "110m", fired)]
+        assert _promtool(folder, rules, "etcd-main", series, checks, ({},)) == "", aggregation

@@ -1,4 +1,4 @@
-"""Gauges of a whole installation that every process writes alike, summed (round 51, Sidekiq through yabeda).
+"""Gauges (and counters) of a whole installation that every process writes alike, summed (round 51, Sidekiq).
 
 yabeda-sidekiq collects the Sidekiq installation's own numbers (the jobs waiting in each queue, the retry, scheduled
 and dead sets, the oldest job's wait, the processes and busy workers) in every Sidekiq server process by default:
@@ -7,6 +7,12 @@ otherwise and as the aggregation error's "a total" invites, the line reads N tim
 fleet declared its retry set `aggregation: sum` with a line of 100; replayed with promtool, 4 processes each writing
 30 retries read 120 and ticketed a healthy queue, and a scale-out from 2 to 4 processes doubled every such panel.
 A located warning at the metric: `max` (or `avg`) reads the set once whatever the process count.
+
+Round 52: etcd's members write the cluster's facts alike too. Every member counts each leader election it sees in
+`etcd_server_leader_changes_seen_total`, so a summed rate reads a 3-member cluster's elections 3 times: 3 elections
+in 2 hours (1.5/h) read 4.5/h and ticketed a line of 3/h (promtool, round 52's newcomer fleet). Each member holds a
+whole copy of the keyspace, so a summed `etcd_mvcc_db_total_size_in_bytes` (or quota) reads N times the database
+against a quota that is each member's.
 """
 
 from __future__ import annotations
@@ -19,10 +25,31 @@ from compiler.model.metric_paths import metric_path
 from compiler.model.types import Aggregation, Service
 from compiler.spec.document import Path
 
-# yabeda-sidekiq's cluster metrics (its `collect_cluster_metrics`, on in every server process)
-_CLUSTER_GAUGES = re.compile(
-    r"sidekiq_(?:jobs_(?:waiting|scheduled|retry|dead)_count|jobs_latency|queue_latency|active_processes"
-    r"|active_workers_count)"
+_SIDEKIQ = (
+    "is the whole Sidekiq installation's, written alike by every Sidekiq process (yabeda-sidekiq collects its "
+    "cluster metrics in each server process): summed, N processes read N times it (4 processes each writing 30 jobs "
+    "to retry read 120 and ticketed a line of 100), and a scale-out moves every line"
+)
+_ETCD_ELECTIONS = (
+    "counts the etcd cluster's leader elections, and every member counts each one it sees: summed, a 3-member "
+    "cluster reads each election 3 times (3 elections in 2 hours, 1.5/h, read 4.5/h and ticketed a line of 3/h)"
+)
+_ETCD_COPIES = (
+    "is one etcd member's copy of the whole keyspace (or its quota), alike on every member: summed, a 3-member "
+    "cluster reads 3 times the database against a quota that is each member's"
+)
+# The metrics every writer of one installation writes alike, and why summing them misreads
+_CLUSTER_WIDE = (
+    # yabeda-sidekiq's cluster metrics (its `collect_cluster_metrics`, on in every server process)
+    (
+        re.compile(
+            r"sidekiq_(?:jobs_(?:waiting|scheduled|retry|dead)_count|jobs_latency|queue_latency|active_processes"
+            r"|active_workers_count)"
+        ),
+        _SIDEKIQ,
+    ),
+    (re.compile(r"etcd_server_leader_changes_seen_total"), _ETCD_ELECTIONS),
+    (re.compile(r"etcd_(?:mvcc_db_total_size(?:_in_use)?_in_bytes|server_quota_backend_bytes)"), _ETCD_COPIES),
 )
 
 
@@ -35,15 +62,8 @@ def cluster_gauge_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             selector = metric.selector
             if selector is None or metric.aggregation is not Aggregation.SUM:
                 continue
-            if _CLUSTER_GAUGES.fullmatch(selector.metric):
-                found.setdefault((metric.location, metric_path(service, metric)), _message(selector.metric))
+            why = next((why for names, why in _CLUSTER_WIDE if names.fullmatch(selector.metric)), None)
+            if why is not None:
+                message = f"{selector.metric} {why}; aggregation: max reads it once"
+                found.setdefault((metric.location, metric_path(service, metric)), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
-
-
-def _message(series: str) -> str:
-    return (
-        f"{series} is the whole Sidekiq installation's, written alike by every Sidekiq process (yabeda-sidekiq "
-        "collects its cluster metrics in each server process): summed, N processes read N times it (4 processes "
-        "each writing 30 jobs to retry read 120 and ticketed a line of 100), and a scale-out moves every line; "
-        "aggregation: max reads it once"
-    )
