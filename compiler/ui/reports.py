@@ -30,6 +30,7 @@ from compiler.model.mesh_directions import direction_warnings
 from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import answering_pod_warnings, destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
+from compiler.model.otel_relays import otel_relay_warnings
 from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.proxy_buckets import proxy_bucket_warnings
 from compiler.model.reachable_pairs import left_out_warnings
@@ -272,6 +273,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(client_error_counter_warnings(services), severity="warning", code="selector")
     out.diagnostics(span_metric_warnings(services), severity="warning", code="selector")
     out.diagnostics(ingress_relay_warnings(services), severity="warning", code="selector")
+    out.diagnostics(otel_relay_warnings(services), severity="warning", code="selector")
     out.diagnostics(success_total_warnings(services), severity="warning", code="selector")
     out.diagnostics(failed_probe_warnings(services), severity="warning", code="selector")
     out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")

@@ -1,0 +1,74 @@
+"""Round 52, a fleet nobody here wrote: a Java checkout API on the OpenTelemetry agent pushes its metrics to a
+collector, whose Prometheus exporter writes them under the API's own job (`shop/checkout-api`); the spec names the
+collector's job in `targets:`. Without `targets_via: collector` the collector's `up` was taken for the API's:
+replayed with promtool on the compiled rules, the API's series gone for 3 hours with the collector up raised two
+SLODataMissing tickets and no page. Compiled without a word before; now a located warning at the first such metric."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+from tests.test_healthy_lines import PLATFORM  # one team, data
+
+SPEC = """apiVersion: obsc/v1
+service: checkout-api
+team: data
+selector: {{job: {job}}}
+targets: {{job: otel-collector}}
+{via}metrics:
+  requests: {series}_count
+  errors: {series}_count{{{status}=~"5.."}}
+  latency: {latency}
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+  - {{name: latency, objective: 99, sli: {{latency: latency, threshold: 250ms}}}}
+"""
+STABLE = {
+    "series": "http_server_request_duration_seconds",
+    "status": "http_response_status_code",
+    "latency": "http_server_request_duration_seconds",
+}
+
+
+def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], **fields: str) -> str:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    values = {"job": "shop/checkout-api", "via": "", **STABLE, **fields}
+    (tmp_path / "checkout-api.yaml").write_text(SPEC.format(**values))
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    return result.err
+
+
+@pytest.mark.parametrize(
+    ("series", "status", "latency"),
+    [
+        ("http_server_request_duration_seconds", "http_response_status_code", "http_server_request_duration_seconds"),
+        (
+            "http_server_duration_milliseconds",
+            "http_status_code",
+            "{selector: http_server_duration_milliseconds, unit: ms}",
+        ),
+    ],
+    ids=["stable", "older-ms"],
+)
+def test_an_sdks_metrics_under_another_job_than_the_targets_are_warned_at_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], series: str, status: str, latency: str
+) -> None:
+    err = _err(tmp_path, capsys, series=series, status=status, latency=latency)
+    said = f"checkout-api.yaml:7:13 $.metrics.requests: warning: {series}_count is an OpenTelemetry SDK's"
+    assert said in err and "say targets_via: collector" in err, err
+    assert err.count("is an OpenTelemetry SDK's") == 1, err
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"via": "targets_via: collector\n"}, {"job": "otel-collector"}],
+    ids=["relay-said", "read-under-the-targets-job"],
+)
+def test_a_relay_said_or_the_targets_own_job_is_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fields: dict[str, str]
+) -> None:
+    assert "is an OpenTelemetry SDK's" not in _err(tmp_path, capsys, **fields)
