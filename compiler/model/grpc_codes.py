@@ -53,7 +53,7 @@ _UPPER_NAMES = (
 _UPPER = dict(zip(_NAMES, _UPPER_NAMES, strict=True))
 # Each label's vocabularies, the usual one first: go-grpc-prometheus's names (py-grpc-prometheus's upper case);
 # OpenTelemetry's, Istio's and Linkerd's numbers (gRPC's OpenTelemetry plugin's upper-case names in grpc_status)
-_LABELS = {"grpc_code": (_CAMEL, _UPPER), "grpc_status": (_NUMBERS, _UPPER)}
+_LABELS: dict[str, tuple[dict[str, str], ...]] = {"grpc_code": (_CAMEL, _UPPER), "grpc_status": (_NUMBERS, _UPPER)}
 _LABELS |= {label: (_NUMBERS,) for label in ("rpc_grpc_status_code", "grpc_response_status")}
 GRPC_CODE_LABELS = frozenset(_LABELS)  # the labels that hold a call's gRPC code, by name or number
 _SERVER_CODES = ("Unknown", "DeadlineExceeded", "Unimplemented", "Internal", "Unavailable", "DataLoss")
