@@ -59,6 +59,9 @@ HALF_AND_ROUNDING = "0.500001"
 # skipped scrapes, and missed loops in phase with it: round 45); oversampling a 1m scrape costs 4x, no error.
 CHURN_STEP = "15s"
 LOOK_STEP = "1m"  # the evaluations a branch looks back over (the default evaluation interval)
+# A group gone twice within this many holds is a crash loop (loop_gone): two of its restarts, a loop's period being
+# at most a stretch down and twice the hold up, fall within eight holds wherever the window lies.
+GONE_LOOK_HOLDS = 8
 
 
 def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -> str:
@@ -83,7 +86,24 @@ def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
         return down
     on = f"on ({by})"
     looping = f"{loop_shares(up, split, hold_seconds)}\n    or {on}\n    {loop_moments(up, split, hold_seconds)}"
-    return f"{down}\nor {on}\n(\n  (\n    {looping}\n  )\n  and {on}\n  {grouped}\n)"
+    reporting = f"{down}\nor {on}\n(\n  (\n    {looping}\n  )\n  and {on}\n  {grouped}\n)"
+    return f"{reporting}\nor {on}\n(\n  {loop_gone(up, split, hold_seconds)}\n)"
+
+
+def loop_gone(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
+    """Each group's crash loop whose every restart is a new instance with nothing scraped between lives (ECS tasks,
+    no 0 while down): gone at every crash, so no moment of it is down and loop_moments never sees it. Its moments
+    read gone as down (within twice the hold of a target), once the group went at least twice in the last eight
+    holds: a group gone once and back (a cluster drained and returned, 5 to 12 minutes) is no loop."""
+    on, window, hold = f"on ({', '.join(split)})", format_duration(2 * hold_seconds), format_duration(hold_seconds)
+    known = f"0 * group{_by(split)}(last_over_time({up}[{window}]))"
+    moments = f"(max{_by(split)}({up}) or {on} {known}){moment_steps(hold_seconds)}"
+    share = f"sum_over_time({moments}) / count_over_time({moments})"
+    churned = f"min_over_time(({share})[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
+    present = f"group{_by(split)}({up})"
+    gone_now = f"{known} unless {on} {present}"
+    gone_twice = f"resets(({present} or {on} {known})[{format_duration(GONE_LOOK_HOLDS * hold_seconds)}:{CHURN_STEP}]) >= 2"
+    return f"(\n    {churned}\n    or {on}\n    {gone_now}\n  )\n  and {on}\n  {gone_twice}"
 
 
 def loop_shares(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
