@@ -167,7 +167,9 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         burning = held_while_burning(service, alert.tier)
         if burning is not None:  # the outage goes on once the targets return: its burn page takes over
             whole = f"{whole}\nor on ()\n{burning}"
-        down = "\nor\n".join((whole, *(_group_down(service, split, hold) for split in down_groups(service))))
+        down = "\nor\n".join(
+            (whole, *(_group_down(service, split, hold, absent_is_down) for split in down_groups(service)))
+        )
         return quiet_while_relay_pages(service, down)  # its relay's page is the one page (relay:)
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
@@ -205,12 +207,12 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
     )
 
 
-def _group_down(service: Service, split: tuple[str, ...], hold_seconds: int) -> str:
+def _group_down(service: Service, split: tuple[str, ...], hold_seconds: int, absent_is_down: bool) -> str:
     """ServiceDown of each group of `split` whose targets all report 0 while others may report: the whole
     service's sum stays above 0 then. Targets without the label are no group (they are the whole's only).
     Marked with `down_group`, so that it silences nothing of the groups still up (alertmanager/routes.py)."""
     by = ", ".join(split)
-    down = group_down_expr(queries.up_in_groups(service, split), split, hold_seconds)
+    down = group_down_expr(queries.up_in_groups(service, split), split, hold_seconds, absent_is_down)
     marks = f'"{names.LABEL_DOWN_GROUP}", "{by}", "", ""'
     if "\n" not in down:
         return f"label_replace({down}, {marks})"

@@ -45,6 +45,14 @@ targets go (a cluster drained, its targets removed a scrape after reporting 0) i
 most of the window; and a group's moment without a target is none of its moments (read as down, a cluster gone
 5 to 12 minutes and back paged as it came back).
 
+A group whose every restart is a new instance with nothing scraped between lives (ECS tasks: no 0 while down) is
+gone at each crash, so none of the above sees it: over a grid (down and up 0.5-10m, 30s scrapes 5s off the beat and
+60s scrapes) 90 of the 90 such loops that must page never did (round 51). `up` alone cannot tell its first crash from
+a cluster gone once and back, which must stay quiet; the second can: a group gone at least twice in eight holds
+(loop_gone) reads its gone moments as down, and a group gone now as down, as the whole service does. The cost: such a
+loop whose stretches down are a hold or longer pages after its second crash, up to 24 minutes into the loop at a 5m
+hold (it never paged); a cluster drained twice within eight holds, gone long enough, pages as it returns.
+
 A service that scales to zero says `missing: ignore` (model/saturation_missing.py): no `up` series at all is then
 idle, not down, and only targets that exist and all report 0 (or mostly did: the crash-loop branch, which reads
 only the samples there are) fire.
@@ -75,10 +83,11 @@ def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -
     return "\nor on ()\n".join(branches)
 
 
-def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
+def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int, absent_is_down: bool = True) -> str:
     """The groups of `split` whose targets (`up`, the service's series carrying the split's labels) all report 0,
     or, under a hold, were in a crash loop, read per group as the service's is (its targets' shares, its moments),
-    while the group reports now: a group whose targets go (a cluster drained) is no group any more, not one down."""
+    while the group reports now: a group whose targets go (a cluster drained) is no group any more, not one down;
+    or gone at each crash (loop_gone), unless a group without targets is idle (`absent_is_down` off)."""
     by = ", ".join(split)
     grouped = f"sum by ({by}) ({up})"
     down = f"{grouped} == 0"
@@ -87,6 +96,8 @@ def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
     on = f"on ({by})"
     looping = f"{loop_shares(up, split, hold_seconds)}\n    or {on}\n    {loop_moments(up, split, hold_seconds)}"
     reporting = f"{down}\nor {on}\n(\n  (\n    {looping}\n  )\n  and {on}\n  {grouped}\n)"
+    if not absent_is_down:  # a group scaled to zero and back is idle twice, not a loop
+        return reporting
     return f"{reporting}\nor {on}\n(\n  {loop_gone(up, split, hold_seconds)}\n)"
 
 
@@ -102,7 +113,9 @@ def loop_gone(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
     churned = f"min_over_time(({share})[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
     present = f"group{_by(split)}({up})"
     gone_now = f"{known} unless {on} {present}"
-    gone_twice = f"resets(({present} or {on} {known})[{format_duration(GONE_LOOK_HOLDS * hold_seconds)}:{CHURN_STEP}]) >= 2"
+    gone_twice = (
+        f"resets(({present} or {on} {known})[{format_duration(GONE_LOOK_HOLDS * hold_seconds)}:{CHURN_STEP}]) >= 2"
+    )
     return f"(\n    {churned}\n    or {on}\n    {gone_now}\n  )\n  and {on}\n  {gone_twice}"
 
 
@@ -169,5 +182,11 @@ def crash_loop_text(hold_seconds: int, churn: bool = True, where: str = "") -> s
         + (f", or the service{where} had an instance up at half or fewer of its moments" if churn else "")
         + " (a crash loop, up for a scrape now and then"
         + (", or a new instance at each restart)" if churn else ")")
+        + (
+            f"; a group gone at least twice in the last {format_duration(GONE_LOOK_HOLDS * hold_seconds)} reads its "
+            "moments without an instance as down (none scraped between restarts)"
+            if churn and where
+            else ""
+        )
         + f"; one loop is one page, which ends up to {window} after the instances return."
     )

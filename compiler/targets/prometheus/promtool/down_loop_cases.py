@@ -114,10 +114,13 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
 def _branch_lanes(
     service: Service, split: tuple[str, ...], minutes: int, values: Callable[[set[int], int], str]
 ) -> list[tuple[tuple[InputSeries, ...], dict[str, str]]]:
-    """A group whose targets' shares alone read a crash loop, one whose moments alone do, and one that loops and is
+    """A group whose targets' shares alone read a crash loop, one whose moments alone do, one that loops and is
     gone two minutes before the end (quiet there: a group's branches count while it reports; read while any group
-    reported, its page outlived it)."""
-    turns, churns, left = ({label: name for label in split} for name in ("obsc-turns", "obsc-churns", "obsc-left"))
+    reported, its page outlived it), and one whose every restart is a new instance with nothing between lives, up
+    two minutes in five (only its gone moments read it: service_down.loop_gone)."""
+    turns, churns, left, replaced = (
+        {label: name for label in split} for name in ("obsc-turns", "obsc-churns", "obsc-left", "obsc-replaced")
+    )
     turn = tuple(InputSeries("up", up_labels(service, who, turns), values({at}, 3)) for who, at in (("a", 0), ("b", 1)))
     stuck = InputSeries("up", up_labels(service, "stuck", churns), values(set(), 1))
     gone = [*values({0}, 3).split()[: minutes - 2], "stale", "_", "_"]
@@ -125,6 +128,7 @@ def _branch_lanes(
         (turn, turns),
         ((stuck, *_lives(service, minutes, [(0, 2, 5)], "churn-", churns)), churns),
         ((InputSeries("up", up_labels(service, "a", left), " ".join(gone)),), left),
+        (_lives(service, minutes, [(0, 2, 5)], "replaced-", replaced), replaced),
     ]
 
 

@@ -16,11 +16,13 @@ from fractions import Fraction
 
 from compiler.targets.prometheus.promtool.cases import fires_at
 from compiler.targets.prometheus.rule_model import Rule
+from compiler.targets.prometheus.service_down import GONE_LOOK_HOLDS
 
 STEP = 60
 MOMENT = 15  # service_down.CHURN_STEP
 LOOKBACK = 300
 HALF = Fraction("0.500001")  # service_down.HALF_AND_ROUNDING
+
 
 Samples = list[str | None]  # per minute: "1", "0", "stale", or None (no sample)
 
@@ -47,6 +49,11 @@ class Timeline:
         for k in range(minutes * per_minute + 1):
             self.moments.append(self.moments[-1] + max((v[k] or 0 for v in self.values), default=0))
             self.targeted.append(self.targeted[-1] + any(v[k] is not None for v in self.values))
+        # a minute with a sample of some target (not a staleness marker): what last_over_time reads
+        sampled = [any(m < len(s) and s[m] in ("0", "1") for s in series) for m in range(minutes + 1)]
+        self.sampled = [0]
+        for seen in sampled:
+            self.sampled.append(self.sampled[-1] + seen)
         self.sums = [_prefix(s, lambda t: int(t == "1")) for s in series]
         self.counts = [_prefix(s, lambda t: int(t in ("0", "1"))) for s in series]
 
@@ -99,7 +106,43 @@ class Timeline:
         plain = sum(present) == 0 if present else whole and absent_is_down
         if plain or hold <= 0:
             return plain
-        return self.lately(at, hold, absent_is_down, whole, bool(present))
+        gone = not whole and absent_is_down and self.gone_loop(at, hold)
+        return self.lately(at, hold, absent_is_down, whole, bool(present)) or gone
+
+    def gone_loop(self, at: int, hold: int) -> bool:
+        """A group's loop gone at each crash (service_down.loop_gone) at `at` seconds: gone at least twice in the
+        last GONE_LOOK_HOLDS holds, and gone now or its moments (gone as 0 within twice the hold of a sample) at
+        half or less at some evaluation of the last hold."""
+        window, look = 2 * hold, STEP if hold >= STEP else MOMENT
+        drops, last = 0, None
+        for k in range(-(-(at - GONE_LOOK_HOLDS * hold) // MOMENT), at // MOMENT + 1):
+            now = self._presence(k, window)
+            drops += last == 1 and now == 0
+            last = now if now is not None else last
+        if drops < 2:
+            return False
+        if self._presence(at // MOMENT, window) == 0:
+            return True
+        for point in range(-(-(at - hold) // look) * look, at + 1, look):
+            read = [self._gone_moment(k, window) for k in range((point - window) // MOMENT + 1, point // MOMENT + 1)]
+            counted = [v for v in read if v is not None]
+            if counted and Fraction(sum(counted), len(counted)) < HALF:
+                return True
+        return False
+
+    def _presence(self, k: int, window: int) -> int | None:
+        """1: some target at moment k; 0: none, but a sample within `window` before; None: neither."""
+        if k >= 0 and any(v[k] is not None for v in self.values):
+            return 1
+        t = k * MOMENT
+        low, high = max(-(-(t - window) // STEP), 0), min(t // STEP, len(self.sampled) - 2)
+        return 0 if high >= low and self.sampled[high + 1] > self.sampled[low] else None
+
+    def _gone_moment(self, k: int, window: int) -> int | None:
+        """The group's moment k, gone read as 0 within `window` of a sample."""
+        if self._presence(k, window) == 1:
+            return max(v[k] or 0 for v in self.values)
+        return self._presence(k, window)
 
     def _share(self, index: int, start: int, end: int) -> Fraction | None:
         """The mean of a series' samples in [start, end] seconds (None: no sample there)."""
