@@ -12,8 +12,11 @@ Must page: eu's only target down half the time or more, or down longer than the 
 twice the hold between: one page of eu, by 15 minutes into the loop, over within twice the hold and 3 minutes of
 the loop's end, and no page of the whole service or of us. Must not: one target of eu's three looping, eu drained
 (a 0 at one scrape, then its targets removed) or gone 7 minutes and back, eu up 95% of the time. Each cell its own
-test group. Left: a group whose every restart is a new instance with nothing scraped between lives reads as a group
-gone at each crash (a group with no target is no group), and pages nothing.
+test group.
+
+Round 52: a group whose every restart is a new instance with nothing scraped between lives (ECS tasks) read as a
+group gone at each crash, and paged nothing (90 of 90 such loops that must page). It pages once it went twice in
+eight holds (service_down.loop_gone): its first crash looks like a cluster gone once and back, which stays quiet.
 """
 
 from __future__ import annotations
@@ -215,4 +218,37 @@ def test_a_groups_crash_loop_is_one_page_of_the_group_and_what_is_none_pages_not
         if len(pages) != 1 or pages[0][0] > START + 15 or pages[0][1] > STOP + 2 * HOLD + 3 or others:
             wrong[cell.name] = fired[cell.name]
     wrong |= {cell.name: fired[cell.name] for cell in QUIET if fired[cell.name]}
+    assert wrong == {}
+
+
+# Round 52: a new instance per restart, nothing scraped between lives. Each never paged before (a group with no
+# target was no group); now one page from the loop's second crash on. Grid (9x9 down/up, 30s+5s and 60s scrapes):
+# 0 of 90 that must page paged before, 88 now, each once (the 2 left: 60s scrapes that never see an instance up).
+GONE_PAGE = [
+    Cell(2, 2, "gone"),
+    Cell(1, 0.5, "gone"),
+    Cell(3, 2, "gone", scrape=60, offset=0),
+    Cell(8, 3, "gone"),  # its first stretch down a hold and more: a group gone and back, until it goes again
+    Cell(6, 8, "gone", scrape=60, offset=0),
+]
+GONE_AT_MOST_ONCE = [Cell(5, 8, "gone")]  # down a hold at a stretch, up longer: either, but once
+GONE_QUIET = [Returned(gap, 0) for gap in (5, 9, 12)] + [Returned(7, 0, scrape=60, offset=0), Drained(0, 0)]
+
+
+def test_a_groups_loop_gone_at_each_crash_is_one_page_from_its_second_crash_and_a_group_gone_once_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cells = GONE_PAGE + GONE_AT_MOST_ONCE + GONE_QUIET
+    fired = _firing(tmp_path, capsys, cells)
+    wrong = {}
+    for cell in GONE_PAGE:
+        pages = _stretches(fired[cell.name].get("eu", []))
+        second_crash = START + cell.down + cell.up  # a loop of long stretches pages from its second
+        late = not pages or pages[0][0] > max(START + 15, second_crash + 2 * HOLD) or pages[-1][1] > STOP + 2 * HOLD + 3
+        if late or len(pages) != 1 or set(fired[cell.name]) - {"eu"}:
+            wrong[cell.name] = fired[cell.name]
+    for cell in GONE_AT_MOST_ONCE:
+        if len(_stretches(fired[cell.name].get("eu", []))) > 1 or set(fired[cell.name]) - {"eu"}:
+            wrong[cell.name] = fired[cell.name]
+    wrong |= {cell.name: fired[cell.name] for cell in GONE_QUIET if fired[cell.name]}
     assert wrong == {}
