@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compiler.targets.prometheus.service_down import group_down_expr
 from tests.conftest import require_tool
 from tests.test_group_down import _compile  # api, its SLO kept `by: [BY]`
 
@@ -252,3 +253,10 @@ def test_a_groups_loop_gone_at_each_crash_is_one_page_from_its_second_crash_and_
             wrong[cell.name] = fired[cell.name]
     wrong |= {cell.name: fired[cell.name] for cell in GONE_QUIET if fired[cell.name]}
     assert wrong == {}
+
+
+def test_a_group_that_scales_to_zero_reads_no_gone_moment_as_down() -> None:
+    """`missing: ignore`: a group scaled to zero and back twice is idle twice, not a loop gone at each crash."""
+    up = 'up{job="api",region!=""}'
+    assert "resets(" in group_down_expr(up, ("region",), 300)
+    assert "resets(" not in group_down_expr(up, ("region",), 300, absent_is_down=False)
