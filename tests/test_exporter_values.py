@@ -73,8 +73,16 @@ def test_a_matcher_in_another_exporters_spelling_is_warned_at_the_metric(
         (TRAEFIK, f'{TRAEFIK}{{code!="5xx"}}'),  # a negative matcher passes every status
         ("apiserver_request_total", 'apiserver_request_total{code=~"5..|429",verb!~"WATCH|CONNECT"}'),
         ("http_requests_total", 'http_requests_total{code="5xx"}'),  # an unknown exporter: not judged
+        # each end of an exporter's values (review52's hand mutants dropped HAProxy's `other`, Istio's 0, 599)
+        (HAPROXY, f'{HAPROXY}{{code="other"}}'),
+        ('istio_requests_total{reporter="source"}', 'istio_requests_total{reporter="source",response_code="0"}'),
+        (TRAEFIK, f'{TRAEFIK}{{code="599"}}'),
+        ("app_traefik_service_requests_total", 'app_traefik_service_requests_total{code="5xx"}'),  # the name whole
     ],
-    ids=["haproxy-class", "haproxy-dots", "traefik-numbers", "traefik-negative", "apiserver", "unknown-exporter"],
+    ids=[
+        *("haproxy-class", "haproxy-dots", "traefik-numbers", "traefik-negative", "apiserver", "unknown-exporter"),
+        *("haproxy-other", "istio-no-response", "traefik-599", "name-holding-traefiks"),
+    ],
 )
 def test_the_exporters_own_spelling_is_not_warned_of(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], total: str, errors: str
@@ -96,3 +104,33 @@ def test_every_response_5xx_pages_in_haproxys_spelling_and_not_in_numbers(tmp_pa
         rules = _rules(folder, "api", spec)
         checks = [_firing("SLOErrorBudgetBurnFast", "15m", pages), _firing("SLOErrorBudgetBurnFast", "60m", 2 * pages)]
         assert _promtool(folder, rules, "api", series, checks, ({},)) == "", name  # a backend with history
+
+
+LATENCY = """apiVersion: obsc/v1
+service: apiserver
+team: data
+selector: {job: apiserver}
+metrics:
+  latency: '%s{verb="watch"}'
+slos: [{name: latency, objective: 99.9, sli: {latency: latency, threshold: 1s}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "histogram",
+    [
+        "apiserver_request_duration_seconds",
+        "apiserver_request_sli_duration_seconds",
+        "apiserver_request_slo_duration_seconds",
+    ],
+)
+def test_each_api_server_latency_histogram_is_read_in_its_spelling(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], histogram: str
+) -> None:
+    """The API server's three request-duration histograms write upper-case verbs alike (review52: the older `_slo_`
+    one dropped from the pattern passed)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "apiserver.yaml").write_text(LATENCY % histogram)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    assert "the Kubernetes API server writes on verb" in result.err, result.err

@@ -162,3 +162,13 @@ def _nodes(node: dict[str, object]) -> list[dict[str, object]]:
     children = node.get("routes") or []
     assert isinstance(children, list)
     return [node, *(n for child in children for n in _nodes(child))]
+
+
+def test_the_crash_loop_sentence_names_the_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A group's page reads its crash loop on the group's targets and moments (round 51): its description's
+    crash-loop sentence names the group where the alert carries it, in both branches (review52's hand mutants
+    dropping either name passed every ServiceDown test; only the goldens caught them)."""
+    rules = (_compile(tmp_path, capsys, "region") / "prometheus" / "rules" / "api.yaml").read_text()
+    where = "{{ with $labels.region }} with region {{ . }}{{ end }}"
+    assert f"every instance{where} was up at half or fewer of its scrapes" in rules
+    assert f"or the service{where} had an instance up at half or fewer of its moments" in rules

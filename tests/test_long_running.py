@@ -58,6 +58,7 @@ def _warnings(tmp_path: Path, latency: str) -> list[str]:
         (VERBS_ONLY, STREAMED, UNSTREAMED),
         ("'apiserver_request_duration_seconds{verb=~\"GET|LIST\"}'", STREAMED, UNSTREAMED),
         ("apiserver_request_sli_duration_seconds", f'verb="WATCH", verb="CONNECT", {STREAMED}', None),
+        ("apiserver_request_slo_duration_seconds", f'verb="WATCH", verb="CONNECT", {STREAMED}', None),
     ],
     ids=[
         "apiserver",
@@ -66,6 +67,7 @@ def _warnings(tmp_path: Path, latency: str) -> list[str]:
         "streamed-subresources",
         "reads-with-streamed-subresources",
         "sli-histogram",
+        "slo-histogram",
     ],
 )
 def test_a_histogram_timing_watches_or_streams_is_warned_of_at_the_metric(

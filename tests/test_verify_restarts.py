@@ -241,3 +241,11 @@ def test_the_grace_period_finding_names_three_holds_and_counts_the_rest(holds: i
     (grace,) = check_restarts({"shop": groups}, RestartFlags(600, 60))
     assert "A0, A1, A2" + more + ";" in grace.message, grace
     assert "A3" not in grace.message and ("more" in grace.message) == bool(more), grace
+
+
+def test_the_resend_delay_reads_each_services_slowest_alerting_group() -> None:
+    """One service's groups at 1m and 1m30s, both outlasted at a 1m resend delay: the 1m30s one sets the ask
+    (1m40s), not the service's fastest group (1m20s; review52's hand mutant read each service's min)."""
+    (resend,) = check_restarts({"shop": [_alerting("A", 60, 300), _alerting("B", 90, 300)]}, RestartFlags(120, 60))
+    assert "--rules.alert.resend-delay=1m40s or more" in resend.message, resend
+    assert "at a 1m30s evaluation interval" in resend.message, resend

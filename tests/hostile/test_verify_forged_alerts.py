@@ -235,3 +235,16 @@ def test_a_rulers_series_no_alert_stands_for_is_still_a_finding(tmp_path: Path) 
     ):
         (tmp_path / str(n)).mkdir()
         assert len(_findings(tmp_path / str(n), series=[{**own, **extra}], alerts=alerts)) == 1, extra
+
+
+@pytest.mark.parametrize(("strays", "more"), [(3, ""), (4, " and 1 more")])
+def test_a_finding_names_three_stray_series_and_counts_the_rest(tmp_path: Path, strays: int, more: str) -> None:
+    """Three stray series are all named, with no " and 0 more" after them (review52's hand mutant: `>=` for `>`);
+    a fourth is counted, not named."""
+    series = [
+        {**FAST, "alertstate": "firing", "job": "alpha-exporter", "instance": f"10.0.0.{n}:9100"} for n in range(4)
+    ]
+    found = _findings(tmp_path, series=series[:strays])
+    assert len(found) == 1, found
+    assert f'10.0.0.2:9100",job="alpha-exporter",service="shop",slo="availability",team="core"}}{more}: ' in found[0]
+    assert "10.0.0.3:9100" not in found[0], found
