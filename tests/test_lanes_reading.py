@@ -4,15 +4,20 @@ expressions that first said it: the same verdict on random PromQL-like text, nea
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from compiler.api import CompileOptions, compile_specs
 from compiler.model.promql_text import emptied
 from compiler.targets.prometheus.counted_short import ONE_SHOWN
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.rule_model import Rule
 from tests.conftest import FULL
+from tests.platform_text import sink_platform
+from tests.test_restart_floor_handover import SLIS, SPEC
 
 # The first definition, kept here as the oracle.
 _DROPS = re.compile(r"\b(?:on|ignoring|by|group_left|group_right)\s*\(|\bwithout\s*\((?!\s*window\s*\))")
@@ -139,3 +144,22 @@ def test_a_counted_step_joins_lanes_and_a_step_joined_otherwise_does_not() -> No
     assert not joins_lanes([rule(step.replace(f" >= {ONE_SHOWN}", f" >= {ONE_SHOWN} or vector(1)"))])
     assert not joins_lanes([rule(step.replace(f"* {line} >=", "* (3 * 0.001) >="))])  # another pair's line
     assert not joins_lanes([rule(step.replace(" * 3600 ", " * sum(x) "))])
+
+
+def test_a_floored_event_count_page_start_joins_lanes(tmp_path: Path) -> None:
+    """Under a restart floor (min_bad_events) the event-count page's start reads `E * N < F and on (...) <page
+    fired> unless on (...) <page up>` (round 51's waiver): the lanes read that shape (review52's hand mutant
+    reading round 50's shape, without the waiver, ran no floored event-count SLO in lanes and passed)."""
+    spec = SPEC.format(floor=50, sli=SLIS["events"])
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "vault.yaml").write_text(spec)
+    rules = compile_specs([str(tmp_path)], CompileOptions(jobs=1)).bundle.get("prometheus/rules/vault.yaml")
+    assert rules is not None
+    pages = [
+        r["expr"]
+        for g in yaml.safe_load(rules.content)["groups"]
+        for r in g["rules"]
+        if r.get("labels", {}).get("severity") == "critical" and "burn_window" in r.get("labels", {})
+    ]
+    assert pages and all(" unless on (service, slo) ALERTS{" in expr for expr in pages), pages
+    assert joins_lanes([_rule(expr) for expr in pages])

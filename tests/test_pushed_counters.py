@@ -107,3 +107,12 @@ def test_unscraped_counters_without_a_gateways_marks_are_not_warned_of(tmp_path:
     """A serverless function's or a remote-writing job's counters carry the same `job` and read right: no mark of
     a gateway, no warning (a job pushing with honor_labels and no push_time_seconds read looks like them)."""
     assert _validate(tmp_path, UNSCRAPED + FRESH + RATED) == []
+
+
+def test_a_selector_on_the_pushed_instance_alone_is_a_gateways_mark(tmp_path: Path) -> None:
+    """`exported_instance` is the other label a gateway renames (review52: dropped from the marks, it passed)."""
+    renamed = UNSCRAPED.replace(
+        "selector: {job: ledger-reconcile}", "selector: {job: pushgateway, exported_instance: ledger-1}"
+    )
+    found = _validate(tmp_path, renamed + FRESH + RATED)
+    assert len(found) == 1 and " $.slos[1].sli: warning: SLO 'rows'" in found[0], found
