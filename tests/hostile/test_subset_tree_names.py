@@ -59,3 +59,20 @@ def test_unrelated_names_in_the_tree_compile(tmp_path: Path, capsys: pytest.Capt
     specs = _repository(tmp_path, {VICTIM: "bravo", "orders": "alpha"})
     code, said = _alpha_compile(capsys, specs, tmp_path / "out")
     assert code == 0, said
+
+
+@pytest.mark.parametrize("where", ["spec", "platform"])
+def test_a_spec_without_dashboards_takes_no_uid(tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str) -> None:
+    """bravo's twin lists no dashboard (`dashboards: []` in its spec, or none and the platform's default list
+    empty): it takes no UID, and alpha's twin, listing the service dashboard, compiles. review52's hand mutants
+    (`[]` read as "none listed", the platform's default read as the built-in one) refused it."""
+    specs = _repository(tmp_path, {VICTIM: "bravo", TWIN: "alpha"})
+    twin, victim = specs / "teams" / "alpha" / f"{TWIN}.yaml", specs / "teams" / "bravo" / f"{VICTIM}.yaml"
+    twin.write_text(twin.read_text() + "dashboards: [service]\n")
+    if where == "spec":
+        victim.write_text(victim.read_text() + "dashboards: []\n")
+    else:
+        platform = specs / "platform.yaml"
+        platform.write_text(platform.read_text() + "defaults:\n  dashboards: []\n")
+    code, said = _alpha_compile(capsys, specs, tmp_path / "out")
+    assert code == 0, said
