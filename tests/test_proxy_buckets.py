@@ -139,10 +139,11 @@ def test_ingress_nginx_other_durations_off_the_default_buckets_are_warned_of(tmp
 
 @pytest.mark.parametrize(
     ("spec", "first", "last"),
-    [(ISTIO, "1ms", "1h"), (NGINX, "5ms", "10s")],
+    [(ISTIO, "1ms", "1h"), (NGINX, "5ms", "10s"), (TRAEFIK, "1200ms", "5s"), (COREDNS, "1ms", "8192ms")],
 )
 def test_the_first_and_last_default_buckets_are_not_warned_of(tmp_path: Path, spec: str, first: str, last: str) -> None:
-    """Each proxy's default list, both ends (review51: the client's 10 s bucket or Envoy's 1h dropped lived)."""
+    """Each proxy's default list, both ends (review51: the client's 10 s bucket or Envoy's 1h dropped lived; review52:
+    Traefik's 1.2 s and CoreDNS's 8.192 s)."""
     slos = "".join(f"  - {{name: p{n}, objective: 99, sli: {{latency: latency, threshold: {t}}}}}\n" for n, t in
                    enumerate((first, last)))  # fmt: skip
     assert _validate(tmp_path, spec + slos) == []

@@ -248,3 +248,30 @@ def test_a_finding_names_three_stray_series_and_counts_the_rest(tmp_path: Path, 
     assert len(found) == 1, found
     assert f'10.0.0.2:9100",job="alpha-exporter",service="shop",slo="availability",team="core"}}{more}: ' in found[0]
     assert "10.0.0.3:9100" not in found[0], found
+
+
+def test_an_alert_ending_between_the_readings_is_no_finding() -> None:
+    """The series are read before and after the alerts: an alert that ended in between (its series read first, no
+    alert, its series gone in the second reading) is no finding (review52's hand mutant reading the first alone)."""
+    firing = {**FAST, "alertstate": "firing"}
+
+    class Ending:
+        reads = 0
+
+        def query(self, expr: str) -> list[dict[str, Any]]:
+            self.reads += 1
+            return [{"metric": firing, "value": [0, "1"]}] if self.reads == 1 else []
+
+        def alerts(self) -> list[dict[str, Any]]:
+            return []
+
+        def runtime_info(self) -> dict[str, Any]:
+            return {}
+
+    class Shop:
+        name = "shop"
+
+    said: list[str] = []
+    server = Ending()
+    forged_alerts.stray_series(server, [Shop()], lambda name: True, lambda name, message: said.append(message))  # type: ignore[arg-type, list-item]
+    assert server.reads == 2 and said == [], said
