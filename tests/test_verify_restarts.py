@@ -249,3 +249,11 @@ def test_the_resend_delay_reads_each_services_slowest_alerting_group() -> None:
     (resend,) = check_restarts({"shop": [_alerting("A", 60, 300), _alerting("B", 90, 300)]}, RestartFlags(120, 60))
     assert "--rules.alert.resend-delay=1m40s or more" in resend.message, resend
     assert "at a 1m30s evaluation interval" in resend.message, resend
+
+
+def test_a_slow_group_of_alerts_without_a_hold_asks_for_no_resend_delay() -> None:
+    """An alert without a hold fires again at the first evaluation after a restart, not the third: at 1m30s and the
+    1m default Alertmanager still holds it (a held alert's 1m30s bound does not apply). review52's hand mutant
+    judged the intervals of services without a hold and asked for 1m40s."""
+    group = {"name": "obsc-shop-key", "interval": 90, "rules": [{"type": "alerting", "name": "X", "duration": 0}]}
+    assert check_restarts({"shop": [group]}, RestartFlags(600, 60)) == []
