@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import run_obsc
-from tests.hostile.test_shared_repository import TWIN, VICTIM, _repository
+from tests.hostile.test_shared_repository import PLATFORM, SPEC, TWIN, VICTIM, _repository
 
 
 def _alpha_compile(capsys: pytest.CaptureFixture[str], specs: Path, out: Path) -> tuple[int, str]:
@@ -76,3 +76,18 @@ def test_a_spec_without_dashboards_takes_no_uid(tmp_path: Path, capsys: pytest.C
         platform.write_text(platform.read_text() + "defaults:\n  dashboards: []\n")
     code, said = _alpha_compile(capsys, specs, tmp_path / "out")
     assert code == 0, said
+
+
+def test_a_folder_of_cases_without_team_folders_compiles_a_case_at_a_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without `secrets.team_spec_dir` (tests/errors/: unrelated cases beside one platform file, sharing names) a
+    case compiled alone is not refused for its neighbour's name (review52: the guard dropped, it was)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM.replace('  team_spec_dir: "teams/{team}/"\n', ""))
+    for case in ("a", "b"):
+        (specs / f"{case}.yaml").write_text(SPEC.format(service="orders", team="alpha", metric="orders"))
+    platform = str(specs / "platform.yaml")
+    result = run_obsc(capsys, "compile", str(specs / "a.yaml"), "--platform", platform, "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.out + result.err
