@@ -166,12 +166,19 @@ def _prefix_problem(prefix: str) -> str | None:
 # ---------------------------------------------------------------- secret files
 
 
+# Alertmanager 0.25 expands no variable: it reads a file of that literal name, and a deploy step that expands it
+# reads a path obsc never checked (round 52: `team-t1/${VAR}` compiled while `$VAR/key` was refused).
+_VARIABLE = re.compile(r"\$[({]?[A-Za-z_]")
+
+
 def path_problem(path: str) -> str | None:
     """Why `path` is not a plain absolute path (the only kind whose prefix says where it points)."""
     if not path.startswith("/"):
         return "must be an absolute path"
     if any(ord(c) < 32 or ord(c) == 127 for c in path):
         return "contains a control character"
+    if _VARIABLE.search(path):
+        return "names a variable ($NAME, ${NAME}, $(NAME)), which Alertmanager never expands; write the file's path"
     segments = path[1:].split("/")
     if "" in segments[:-1] or (segments[-1] == "" and path != "/"):
         return "has an empty segment ('//' or a trailing '/'); write it plainly"
