@@ -42,8 +42,9 @@ def _start_line(expr: str) -> str:
 
 def test_a_start_reads_the_short_windows_ratio_errors_and_events_once_each_where_it_can(tmp_path: Path) -> None:
     """Each event-count start reads its ratio twice (counted and held), its errors twice (less one, and the restart
-    floor after a page: round 50), its total twice, its ALERTS three times (held, the SLO's page fired within the long
-    window: round 49, and a page pair up, which waives the floor: round 51): 9 series (round 42: 8, round 49: 7). A
+    floor after a page: round 50), its total twice, its ALERTS four times (held, the SLO's page fired within the long
+    window: round 49, for the lone failure's start and again for the floor, and a page pair up, which waives the
+    floor: round 51): 10 series (round 42: 8, round 49: 7, round 51: 9). A
     rich bench service's burn alerts: 17,805 characters before, 16,271 with
     this start alone, 16,492 with round 43's 1d/2h ticket burst end beside it, 13,730 with the start written for
     page pairs only (counted_short.start_counted: a ticket pair starts on its plain ratio, or a steady slow burn at
@@ -56,7 +57,9 @@ def test_a_start_reads_the_short_windows_ratio_errors_and_events_once_each_where
     (round 50: another team's alert of the same name and service held nothing), 16,438 with the restart floor (round
     50: `unless (<errors> * 300 < 2.999999 and on (service, slo) ...)`, 83 characters a page pair), 17,348 with the
     floor waived while a page pair is up (round 51: `unless on (service, slo) ALERTS{...,burn_window!=""}`, 152
-    characters a page pair) (promtool and Prometheus print and parse each at every evaluation)."""
+    characters a page pair), 18,276 with the lone failure's start read unless a page fired with the floor too (round
+    52: round 51's waiver started a pair on one failure in a page's kept tail, 155 characters a page pair) (promtool
+    and Prometheus print and parse each at every evaluation)."""
     rules = _burn_alerts([str(write_fleet(tmp_path, 1, rich=True))])
     starts = [_start_line(r["expr"]) for r in rules if _LESS in r["expr"]]
     pages = [r for r in rules if r["labels"]["severity"] == "critical"]
@@ -64,13 +67,13 @@ def test_a_start_reads_the_short_windows_ratio_errors_and_events_once_each_where
     assert all(_LESS in r["expr"] for r in pages)
     for start in starts:
         read = _RATE.findall(start)
-        assert len(read) == 9, start
+        assert len(read) == 10, start
         assert sorted({name.split(":")[1] for name in read if name != "ALERTS"}) == [
             "sli_error",
             "sli_errors",
             "sli_total",
         ]
-    assert sum(len(r["expr"]) for r in rules) <= 17_350
+    assert sum(len(r["expr"]) for r in rules) <= 18_280
 
 
 def _round_42(selector: str, line: str, held: str) -> str:

@@ -137,14 +137,6 @@ def _page_starts(hook: servers.Webhook, service: str) -> set[tuple[str, str]]:
     }
 
 
-_WAIVER_REPAGES = (
-    "round 51: the restart floor's page-up waiver (floor51) starts the medium pair on a stray failure in the fast "
-    "page's last minutes; its 15m hold outlives the page (a second page, live 106-124 and promtool). Deterministic "
-    "cases: tests/test_event_stray_while_paged.py (strict xfail). Non-strict here: a live run can merge pages."
-)
-
-
-@pytest.mark.xfail(strict=False, reason=_WAIVER_REPAGES)
 def test_an_outage_then_a_stray_failure_is_one_page_live(tmp_path: Path) -> None:
     promtool = require_tool("promtool", "PROMTOOL")
     prometheus_bin = require_tool("prometheus")

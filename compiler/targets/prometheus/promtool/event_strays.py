@@ -78,24 +78,30 @@ def stray_states(
         said = f"{decimal_text(failed)} failure{'s' * (failed != 1)} among events for {decimal_text(shown)} at the line"
         page = f", a page fired within the {w.long}" if paged else ""
         title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}{page}: {verb[held, fires]}"
-        out.append((title, state, fires))
-        if floor and paged and not fires and not held and failed < floor and pages:  # the floor waived (round 51)
+        rows = [(title, state, fires)]
+        if floor and paged and not fires and not held and failed < floor and pages:  # a page pair up (round 51)
+            # waives the floor: failures less one over the line start it (a hand-over); one failure, a stray in the
+            # page's kept tail, does not (round 52): that row stands in for the one without a page up
             up = dataclasses.replace(state, held=frozenset({pages[0].name}), _windows={})
-            said = f"the {pages[0].long}/{pages[0].short} page up (a hand-over): starts it"
-            out.append((title.replace(verb[held, fires], said), up, True))
+            waived = failed - 1 > shown
+            said = "a hand-over): starts it" if waived else "a stray in its kept tail): starts nothing"
+            said = f"the {pages[0].long}/{pages[0].short} page up ({said}"
+            with_up = (title.replace(verb[held, fires], said), up, waived)
+            rows = [*rows, with_up] if waived else [with_up]
+        out += rows
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))
     return out
 
 
 def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, bool, bool], ...]:
-    """`_STRAYS`, and with a restart `floor` (counted_short.restart_floor) its row after a page in place of one
-    failure's: failures less one over the line, 0.6 under the floor of their own, start nothing (as one failure
-    does); 0.25 over it, they start the pair. The window is halfway between the line and its failures less one (a
-    high line: none where no window can be). Kills the floor's comparison dropped or flipped, lowered by 40% (the
-    first fires), the whole `unless` dropped (the first), raised by half or its count dropped (the second). Where
-    the line is too high for both, one failure's row stays. Where neither fits (a line of 0.7 or more),
-    `_high_floored`'s row kills the floor raised by half."""
+    """`_STRAYS`, and with a restart `floor` (counted_short.restart_floor) rows after a page beside one failure's
+    (which `stray_states` reads with a page pair up: a stray in the page's kept tail, round 52): failures less one
+    over the line, 0.6 under the floor of their own, start nothing (as one failure does); 0.25 over it, they start
+    the pair. The window is halfway between the line and its failures less one (a high line: none where no window
+    can be). Kills the floor's comparison dropped or flipped, lowered by 40% (the first fires), the whole `unless`
+    dropped (the first), raised by half or its count dropped (the second). Where neither fits (a line of 0.7 or
+    more), `_high_floored`'s row kills the floor raised by half."""
     if not floor:
         return _STRAYS
     rows = []
@@ -104,7 +110,7 @@ def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, b
         if high - low > Decimal("0.1"):
             rows.append((((low + high) / 2).quantize(Decimal("0.01")), failed, False, fires, True))
     high_line = [] if rows else _high_floored(floor, line)
-    return tuple(row for row in _STRAYS if not row[4] or len(rows) < 2) + tuple(rows + high_line)
+    return _STRAYS + tuple(rows + high_line)
 
 
 # The least room (failures' worth at the line) between a `_high_floored` window's bounds: 0.06 at a line of 0.75

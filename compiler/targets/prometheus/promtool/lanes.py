@@ -87,10 +87,11 @@ def _started(over: str) -> str:
     `(S > L and (B - 1 > C * L or S unless on (...) max_over_time(ALERTS{...}[W])) or S > L and on (...) ...)`, its
     bad slices B and slices C the lane's own, the SLO's page joined as a filter; the hold joined as a filter, like
     the side's own (lane_faults keeps a lane that holds apart from one that does not). With a restart floor (round
-    50: counted_short.restart_floor) the event-count one's `(... or T * N * L <= 0.1) unless (E * N < F and on (...)
-    <page fired> unless on (...) <page up>)` and the time-slice one's `B - 1 > C * L and (B >= F or B and on (...)
-    <page up>)` (round 51: counted_short.paged_now) read the lane's own E or B, the pages filters. Any other text:
-    as it is (a ticket pair's start is its plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
+    50: counted_short.restart_floor) the event-count one's `(... or T * N * L <= 0.1 unless on (...) <page fired>)
+    unless (E * N < F and on (...) <page fired> unless on (...) <page up>)` (round 52) and the time-slice one's
+    `B - 1 > C * L and (B >= F or B and on (...) <page up>)` (round 51: counted_short.paged_now) read the lane's own
+    E or B, the pages filters. Any other text: as it is (a ticket pair's start is its plain `S > L`:
+    counted_short.start_counted; Burn.started tells the judge)."""
     name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
     line, _, rest = rest.partition(" and (")
     first = f"{name} > {line}"
@@ -109,15 +110,12 @@ def _started(over: str) -> str:
     bad, _, seconds = failed.partition(" * ")
     total, _, read = shown.partition(f" * {seconds} * ")
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
-    if floored:  # `(... or T * N * L <= 0.1) unless (E * N < F and on (...) <page fired>)`: the lane's own E
+    number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
+    single = lone.startswith(f"{shown} <= ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
+    if floored:  # `(... or T * N * L <= 0.1 unless ...) unless (E * N < F and on (...) <page fired> ...)`
         number, _, paged = floored.removeprefix(f"{failed} < ").partition(" and ")
-        single = (
-            floored.startswith(f"{failed} < ") and _is_number(number) and _PAGED_NOT_UP.fullmatch(paged) is not None
-        )
-        single = single and lone.startswith(f"{shown} <= ") and _is_number(lone.removeprefix(f"{shown} <= "))
-    else:
-        number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
-        single = lone.startswith(f"{shown} <= ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
+        single = single and floored.startswith(f"{failed} < ") and _is_number(number)
+        single = single and _PAGED_NOT_UP.fullmatch(paged) is not None  # the lane's own E, the pages filters
     if plain and read == line and single and _is_held(hold):
         return first
     return over

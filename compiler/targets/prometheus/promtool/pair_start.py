@@ -38,10 +38,11 @@ def starts(
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
     event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted), on one
-    failure only unless `paged` (a page of its SLO fired within its long window). A time-slice one (`sliced`) starts
-    over the line unless `paged`, then only while its bad slices less one stay over it. Once `paged`, either also
-    needs `floor` failures (bad slices) of its own in the window (counted_short.restart_floor; 0: none asked),
-    unless `up` (a page pair of its SLO firing now: counted_short.paged_now, a hand-over).
+    failure only unless `paged` (a page of its SLO fired within its long window, or one is up). A time-slice one
+    (`sliced`) starts over the line unless `paged`, then only while its bad slices less one stay over it. Once
+    `paged`, either also needs `floor` failures (bad slices) of its own in the window (counted_short.restart_floor;
+    0: none asked), unless `up` (a page pair of its SLO firing now: counted_short.paged_now, a hand-over), which
+    waives the floor only: one failure in a page's kept tail starts nothing (round 52).
     `over`: the start's own `S > L` as a mutant reads it, its line times a factor and whether it is flipped (the
     lane judge's faults of that comparison alone; the less-one and the floor keep the line as written)."""
     factor, flipped = over
@@ -54,8 +55,4 @@ def starts(
         return above and (not paged or (bad - _LESS_ONE > slices * line and (bad >= rule_floor(floor) or up)))
     total, _, bad, _ = state.window(seconds)
     shown, under = float(decimal_text(total)) * seconds * line, paged and not up and bad * seconds < rule_floor(floor)
-    return (
-        above
-        and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and bool(floor or not paged)))
-        and not under
-    )
+    return above and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and not paged)) and not under
