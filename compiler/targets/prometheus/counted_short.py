@@ -257,11 +257,12 @@ def started_by_counted_short(
         return holds
     over = f"{short} > {threshold}"
     on = held.removeprefix("and ").partition(") ")[0] + ")"  # `on (service, slo)`: the hold's labels
+    floored = floor_bites(slo, window)
     floor = decimal_text(count_floor(restart_floor(slo.min_bad_events)))
     if slo.sli.kind in SLICE_KINDS:
         bad, slices = (f"{name(window.short)}{selector}" for name in (names.sli_bad_slices, names.sli_slices))
         again = f"{bad} - {LESS_ONE} > {slices} * {threshold}"
-        if restart_floor(slo.min_bad_events):  # after a page, the new burn's own bad slices meet the floor (round 50)
+        if floored:  # after a page, the new burn's own bad slices meet the floor (round 50)
             again += f" and ({bad} >= {floor} or {bad} and {on} {up})"  # unless a page is up: a hand-over
         first = f"{short} unless {on} {paged}"  # no page of the SLO fired within the long window
         start = f"  ({over} and ({again} or {first}) or {over} {held})"
@@ -271,7 +272,7 @@ def started_by_counted_short(
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
     lone = f"{shown} <= {decimal_text(LONE_FAILURE)}"
-    if restart_floor(slo.min_bad_events):  # after a page: less one over the line, and the floor of its own (round 50)
+    if floored:  # after a page: less one over the line, and the floor of its own (round 50)
         # a page fired, none is up (a hand-over's is: round 51), and the short window is under the floor; the
         # floor is waived while a page is up, one failure's start (`lone`) is not (round 52)
         again = f"({failed} < {floor} and {on} {paged} unless {on} {up})"
@@ -295,6 +296,17 @@ def restart_floor(min_bad_events: int) -> int:
     The floor is compared in the short window's own series (`F < floor and on (service, slo) paged`), not joined
     `on (service, slo)` to it: generated lanes share a rule, and one lane's count would have let every lane start."""
     return min_bad_events if min_bad_events > 2 else 0
+
+
+def floor_bites(slo: Slo, window: BurnWindow) -> bool:
+    """Whether the restart floor can refuse a start of `window`'s pair that its less-one rule lets through. After a
+    page a pair starts on F failures (bad slices) less one over the line L among T >= F events (slices): F (1 - L)
+    > 1 at the least, so no whole number of failures under the floor starts it where (floor - 1) (1 - L) <= 1 (at
+    floor 3, any line of 0.5 or more), and the floor's clause and its page-up read would change nothing but a
+    rate's extrapolation: low objectives' 0.75 line at floor 3 needs more than 4 failures (round 52: the sweeps
+    found the waiver's mutants there alive)."""
+    floor = restart_floor(slo.min_bad_events)
+    return floor > 0 and (floor - 1) * (1 - window.factor(slo.period_seconds) * slo.error_budget) > 1
 
 
 def paged_within(alert: str, own: Mapping[str, str], window: BurnWindow) -> str:
