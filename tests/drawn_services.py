@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from tests.drawn_fleet_relays import RELAY, FleetRelays
 from tests.drawn_platform import (
     GOLDEN_SIGNALS,
     LATENCY_BUCKETS,
@@ -298,12 +299,14 @@ def team_sizes(d: Drawer, seed: int, teams: int) -> list[int]:
 
 
 def draw(seed: int) -> dict[str, str]:
-    """The files of drawn fleet `seed`: relative path -> text."""
+    """The files of drawn fleet `seed`: relative path -> text (from tests.drawn_fleet_relays.RELAYS_FROM on, at
+    times with a relay some of its services sit behind)."""
     d = Drawer(seed)
     teams = [f"team-{c}" for c in "abc"[: d.r.randint(1, 2) + (seed >= LARGE_FROM)]]
     spec_dir = d.chance(0.3)
     files: dict[str, str] = {}
     plat = d.platform(teams, spec_dir)
+    relays = FleetRelays(seed, teams)
     dashboards = "standard_dashboards" in plat
     n = 0
     for team, size in zip(teams, team_sizes(d, seed, len(teams)), strict=True):
@@ -311,6 +314,7 @@ def draw(seed: int) -> dict[str, str]:
             name = f"svc{n}-{team[-1]}"
             n += 1
             spec = d.service(name, team, dashboards)
+            relays.place(spec)
             folder = f"teams/{team}/" if spec_dir else ""
             if d.chance(0.25):
                 files.update(jsonnet_files(d, folder, name, spec, seed))
@@ -320,6 +324,11 @@ def draw(seed: int) -> dict[str, str]:
     if catalogs and d.chance(0.7):  # a catalog mostly for a period some SLO uses
         period = d.pick(sorted(d.periods | {d.default_period}))
         catalogs[period] = d.window_catalog(period)
+    if relay := relays.relay_spec():
+        files[f"teams/{relays.team}/{RELAY}.yaml" if spec_dir else f"{RELAY}.yaml"] = yaml.safe_dump(
+            relay, sort_keys=False
+        )
+    relays.platform(plat)
     files["platform.yaml"] = yaml.safe_dump(plat, sort_keys=False, allow_unicode=True)
     if dashboards:
         files["dash/golden-signals.jsonnet"] = GOLDEN_SIGNALS.read_text()

@@ -9,6 +9,9 @@ of the same or another team with the batch service and another team's service be
 label values, objectives to 99.999%, ingest delays, traffic-anomaly tiers. Round 51 draws what round 50 added
 (tests/drawn_round51.py, a fourth seeded source; `--level 50` draws round 50's fleets): evaluation intervals,
 Pushgateway jobs, CronJobs, proxy latency thresholds, crash-loop holds, two relays, a grouped relay, large floors.
+Round 52 draws what round 51 added (tests/drawn_round52.py, a fifth seeded source; `--level 51` draws round 51's
+fleets): group loops, evaluation intervals of 30s-5m, a relay kept by cluster and region, newcomer-shaped services
+with round 51's warnings, team folders (`team_spec_dir`), large floors on them.
 
 obsc must never fail its own generated tests: exit 1 (promtool or amtool rejected a case obsc wrote), 70 or a
 traceback is a bug, and so is an exit 2 whose message names no file. tests/drawn_fleets.py draws whole fleets
@@ -32,6 +35,7 @@ import yaml
 from tests.drawn_fleets import LOCATED, seed_list
 from tests.drawn_relays import widen
 from tests.drawn_round51 import widen51
+from tests.drawn_round52 import spec_folder, widen52
 
 HOLDS = ["0s", "15s", "30s", "1m", "2m", "3m", "5m", "10m", "15m", "30m", "1h"]
 PAIR_HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h"]
@@ -230,25 +234,29 @@ class Drawer:
 
 
 def draw(
-    seed: int, widened: bool = True, level: int = 51
+    seed: int, widened: bool = True, level: int = 52
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
     """The platform, the service and the other specs (by file stem) of `seed`; `widened`: with round 49's draws
-    and round 50's relays (tests/drawn_relays.py); `level` 51 adds round 51's (tests/drawn_round51.py), 50 draws
-    the fleet the seed drew in round 50."""
+    and round 50's relays (tests/drawn_relays.py); `level` 51 adds round 51's (tests/drawn_round51.py), 52 round
+    52's too (tests/drawn_round52.py); 50 draws the fleet the seed drew in round 50."""
     drawer = Drawer(seed, widened)
     platform, service = drawer.platform(), drawer.service()
     if not widened:
         return platform, service, {}
     others = widen(seed, platform, service)
-    return platform, service, widen51(seed, platform, service, others) if level >= 51 else others
+    if level >= 51:
+        others = widen51(seed, platform, service, others)
+    return platform, service, widen52(seed, platform, service, others) if level >= 52 else others
 
 
-def write(seed: int, specs: Path, widened: bool = True, level: int = 51) -> None:
+def write(seed: int, specs: Path, widened: bool = True, level: int = 52) -> None:
     platform, service, others = draw(seed, widened, level)
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
     for stem, spec in {"batch": service, **others}.items():
-        (specs / f"{stem}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False, width=1 << 16, allow_unicode=True))
+        path = specs / spec_folder(platform, str(spec["team"])) / f"{stem}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(spec, sort_keys=False, width=1 << 16, allow_unicode=True))
 
 
 def verdict(code: int, err: str) -> str:
@@ -262,7 +270,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("seeds", help="e.g. 1-300 or 4,9,12")
     parser.add_argument("--keep", type=Path, help="keep each drawn fleet under DIR/<seed>")
-    parser.add_argument("--level", type=int, choices=(50, 51), default=51, help="50: the fleets round 50 drew")
+    parser.add_argument(
+        "--level", type=int, choices=(50, 51, 52), default=52, help="50, 51: the fleets that round drew"
+    )
     args = parser.parse_args()
     bad = 0
     for seed in seed_list(args.seeds):

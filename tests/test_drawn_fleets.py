@@ -10,10 +10,13 @@ files the recompile changes, promtool skips the other service's rule file and 3 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import require_tool
+from tests.drawn_fleet_relays import RELAY, RELAYS_FROM
 from tests.drawn_fleets import compile_fleet, draw, is_bug
 from tests.drawn_platform_edits import platform_edit
 from tests.drawn_round_trips import Edit, named, stray_rows
@@ -51,6 +54,24 @@ def test_the_drawer_is_seeded_and_covers_the_named_features() -> None:
     assert "mimir_namespace" in round_trip["platform.yaml"] and "receiver_email_domains" in round_trip["platform.yaml"]
     many_nines = "".join(draw(20).values())
     assert "objective: 99.9999" in many_nines or '"objective": 99.9999' in many_nines
+
+
+# The files seeds 1-399, 1000-1099 and 2000-2039 drew before relays were drawn in whole fleets (main 83964118):
+# relays come from a seeded source of their own and only from RELAYS_FROM on.
+FLEETS_BEFORE_RELAYS = "62421510e82a5720eb89c3f6d34378d3218914968f8beec2615286ca06875391"
+
+
+def test_old_seeds_draw_the_fleets_they_drew_and_relays_come_from_5000() -> None:
+    seeds = [*range(1, 400), *range(1000, 1100), *range(2000, 2040)]
+    drawn = json.dumps([draw(seed) for seed in seeds], sort_keys=True).encode()
+    assert hashlib.sha256(drawn).hexdigest() == FLEETS_BEFORE_RELAYS
+    fleets = [draw(seed) for seed in range(RELAYS_FROM, RELAYS_FROM + 10)]
+    relayed = [f for f in fleets if any(p.endswith(f"{RELAY}.yaml") for p in f)]
+    assert len(relayed) >= 5 and any("teams/" in p for f in relayed for p in f if p.endswith(f"{RELAY}.yaml"))
+    assert any("evaluation_interval" in f["platform.yaml"] for f in relayed)
+    assert all(
+        f"service: {RELAY}" in "".join(f.values()) or f'"service": "{RELAY}"' in "".join(f.values()) for f in relayed
+    )
 
 
 ROWS = [

@@ -34,6 +34,7 @@ def test_drawn_settings_pass_their_own_tests(tmp_path: Path, capsys: pytest.Capt
 # own, so the seeds that found a failure still draw that fleet (`--level 50`, `widened=False`).
 ROUND_48_SEEDS_1_300 = "184afa3a54cd1a310e9198e3a57e3e7a464d579971323909fea6c1e3573359f9"
 ROUND_50_SEEDS_601_880 = "7ddaf8f8ddc3f92c11983b2492dc08bb5ebad94eb84ddadb3ff1099f6bae5f1c"
+ROUND_51_SEEDS_881_1080 = "966ca359e203afb44ee083eeac67fadfe2a94fa4d71ca61fa546daec5257ac9c"  # main 83964118's draw()
 
 
 def _digest(fleets: list[object]) -> str:
@@ -43,6 +44,7 @@ def _digest(fleets: list[object]) -> str:
 def test_old_seeds_draw_the_fleets_they_drew() -> None:
     assert _digest([draw(seed, widened=False) for seed in range(1, 301)]) == ROUND_48_SEEDS_1_300
     assert _digest([draw(seed, level=50) for seed in range(601, 881)]) == ROUND_50_SEEDS_601_880
+    assert _digest([draw(seed, level=51) for seed in range(881, 1081)]) == ROUND_51_SEEDS_881_1080
 
 
 def test_round_51_draws_over_round_50s_fleet() -> None:
@@ -58,3 +60,31 @@ def test_round_51_draws_over_round_50s_fleet() -> None:
             seen.add("grouped relay")
     wanted = {"evaluation_interval", "ledger-push", "reports-cron", "reviews", "shop-ingress", "otel-gateway"}
     assert wanted | {"large floor", "grouped relay"} <= seen
+
+
+def test_round_52_draws_over_round_51s_fleet() -> None:
+    """Each of round 52's draws is reached over seeds 1015-1114, and the seed's round-51 specs are still there."""
+    seen: set[str] = set()
+    for seed in range(1015, 1115):
+        platform, _, others = draw(seed)
+        assert set(draw(seed, level=51)[2]) <= set(others)
+        seen.update(others)
+        interval = platform["defaults"].get("slo_alerts", {}).get("evaluation_interval")
+        seen.add(f"every {interval}")
+        seen.update("team folders" for key in platform.get("secrets", {}) if key == "team_spec_dir")
+        regional = others.get("regional-api", {})
+        seen.update(
+            "group loops" for slo in regional.get("slos", []) if "by" in slo and "service_down" in regional["alerts"]
+        )
+        seen.update("relayed group loops" for key in regional if key == "relay")
+        seen.update(
+            "large floor"
+            for spec in others.values()
+            for slo in spec.get("slos", [])
+            if slo.get("min_bad_events") in (50, 1000)
+        )
+        if others.get("otel-collector", {"slos": [{}]})["slos"][0].get("by") == ["cluster", "region"]:
+            seen.add("relay by cluster and region")
+    shapes = {"cluster-dns", "kube-apiserver", "shop-web", "api-haproxy", "orders-queue", "catalog-db", "billing-jobs"}
+    wanted = {"every 30s", "every 45s", "every 2m", "every 5m", "team folders", "group loops", "relayed group loops"}
+    assert shapes | wanted | {"large floor", "relay by cluster and region"} <= seen
