@@ -56,3 +56,12 @@ def starts(
     total, _, bad, _ = state.window(seconds)
     shown, under = float(decimal_text(total)) * seconds * line, paged and not up and bad * seconds < rule_floor(floor)
     return above and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and not paged)) and not under
+
+
+def own_page_stops(state: _State, seconds: int, line: float, sliced: bool, floor: float) -> bool:
+    """Whether a floored page pair starting at a case's first check (no page before it) would no longer start at the
+    next 30m step: its own page, fired then, is within its long window (`paged`), its instant ALERTS past the 5m
+    lookback (no hold, no waiver), and its short window holds fewer than the `floor` failures (bad slices) a start
+    after a page needs. A 1m evaluation keeps it up; the case's prediction holds at its own checks only."""
+    fresh = starts(state, seconds, line, sliced)
+    return bool(floor) and fresh and not starts(state, seconds, line, sliced, True, floor)

@@ -44,6 +44,7 @@ from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, o
 from compiler.targets.prometheus.promtool.event_strays import stray_states
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
+from compiler.targets.prometheus.promtool.pair_start import own_page_stops
 from compiler.targets.prometheus.promtool.slice_counts import counted_of
 from compiler.targets.prometheus.promtool.slice_strays import slice_stray_states
 from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, page_pairs
@@ -229,6 +230,9 @@ def plan(shape: Shape) -> Plan:
         fire = guarded_state(min_bad, line, w, ABOVE, busy)
         title = f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}"
         add(title, fire, hold_times(w.for_seconds, step), alert_of(w))
+        floor = restart_floor(min_bad) if w.name in shape.pages and short_counted(w) and start_counted(w) else 0
+        if (shape.thin or shape.slices) and own_page_stops(fire, w.short_seconds, float(line), shape.slices, floor):
+            first_only.add(len(pending) - 1)  # a floor over its short window's failures (drawn settings 1056)
         if recording_tiers().is_coarse(w.short_seconds):
             continue  # both windows read the one coarse tier: they cannot differ
         ended = pair_state(w, line * ABOVE, line * BELOW, busy)
