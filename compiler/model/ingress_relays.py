@@ -37,11 +37,11 @@ def ingress_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         if not service.targets or service.relayed:
             continue
-        counted = sorted(_controller_counts(service), key=lambda m: (m.location.line, m.location.col))
+        counted = sorted(critical_counts(service, _CONTROLLER_SERIES), key=lambda m: (m.location.line, m.location.col))
         if not counted:
             continue
         first = counted[0]
-        assert first.selector is not None  # _controller_counts yields selectors only
+        assert first.selector is not None  # critical_counts yields selectors only
         up = ",".join(m.render() for m in service.targets)
         out.append(
             Diagnostic(
@@ -58,16 +58,14 @@ def ingress_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     return out
 
 
-def _controller_counts(service: Service) -> Iterator[Metric]:
-    """The metrics a critical SLO counts its events with that an ingress controller writes."""
+def critical_counts(service: Service, series: re.Pattern[str]) -> Iterator[Metric]:
+    """The metrics a critical SLO of `service` counts its events with whose family name (a spec may name a
+    histogram's `_bucket` or `_count` series) matches `series`: the relay warnings' subject (this module's and
+    otel_relays')."""
     for slo in service.slos:
         if not slo.alerting.critical or slo.sli.kind not in COUNTED_KINDS:
             continue
         for metric in (slo.sli.total, slo.sli.latency):
-            if metric and metric.selector and _CONTROLLER_SERIES.fullmatch(_base(metric.selector.metric)):
+            family = re.sub(r"_(?:bucket|count|sum)$", "", metric.selector.metric) if metric and metric.selector else ""
+            if metric and family and series.fullmatch(family):
                 yield metric
-
-
-def _base(series: str) -> str:
-    """A histogram's family name (a spec may name its `_bucket` or `_count` series)."""
-    return re.sub(r"_(?:bucket|count|sum)$", "", series)

@@ -14,13 +14,13 @@ is read under its own job, which this leaves alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from compiler.errors import Diagnostic
+from compiler.model.ingress_relays import critical_counts
 from compiler.model.metric_paths import metric_path
 from compiler.model.promql import Matcher
-from compiler.model.silent_groups import COUNTED_KINDS
-from compiler.model.types import Metric, Service
+from compiler.model.types import Service
 
 # The request durations OpenTelemetry's HTTP and RPC conventions (stable and older) and gRPC's plugin write, as the
 # collector's Prometheus exporter names them
@@ -37,11 +37,11 @@ def otel_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         if not service.targets or service.relayed or not _another_job(service):
             continue
-        counted = sorted(_sdk_counts(service), key=lambda m: (m.location.line, m.location.col))
+        counted = sorted(critical_counts(service, _SDK_SERIES), key=lambda m: (m.location.line, m.location.col))
         if not counted:
             continue
         first = counted[0]
-        assert first.selector is not None  # _sdk_counts yields selectors only
+        assert first.selector is not None  # critical_counts yields selectors only
         up = ",".join(m.render() for m in service.targets)
         out.append(
             Diagnostic(
@@ -66,18 +66,3 @@ def _another_job(service: Service) -> bool:
 
 def _job(matchers: Sequence[Matcher]) -> str | None:
     return next((m.value for m in matchers if m.label == "job" and m.op == "="), None)
-
-
-def _sdk_counts(service: Service) -> Iterator[Metric]:
-    """The metrics a critical SLO counts its events with that an OpenTelemetry SDK writes."""
-    for slo in service.slos:
-        if not slo.alerting.critical or slo.sli.kind not in COUNTED_KINDS:
-            continue
-        for metric in (slo.sli.total, slo.sli.latency):
-            if metric and metric.selector and _SDK_SERIES.fullmatch(_base(metric.selector.metric)):
-                yield metric
-
-
-def _base(series: str) -> str:
-    """A histogram's family name (a spec may name its `_bucket` or `_count` series)."""
-    return re.sub(r"_(?:bucket|count|sum)$", "", series)
