@@ -35,7 +35,7 @@ from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.promtool.loop_replay import Timeline
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.service_down import reads_churn
+from compiler.targets.prometheus.service_down import reads_churn, reads_gone_loops
 
 STEP = 60
 
@@ -102,7 +102,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         # each crash-loop branch alone: two instances in turn (the shares fire, the moments two thirds up), and new
         # instances up two minutes in five beside a target down for good (the moments fire; each share's best
         # target is up its whole life): where both fired, either branch dropped or its line lowered passed
-        for lane in _branch_lanes(service, split, minutes, values):
+        for lane in _branch_lanes(service, split, minutes, values, reads_gone_loops(hold)):
             series += lane[0]
             lanes.append(lane)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
@@ -114,7 +114,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
 
 
 def _branch_lanes(
-    service: Service, split: tuple[str, ...], minutes: int, values: Callable[[set[int], int], str]
+    service: Service, split: tuple[str, ...], minutes: int, values: Callable[[set[int], int], str], gone: bool
 ) -> list[tuple[tuple[InputSeries, ...], dict[str, str]]]:
     """A group whose targets' shares alone read a crash loop, one whose moments alone do, one that loops and is
     gone two minutes before the end (quiet there: a group's branches count while it reports; read while any group
@@ -125,13 +125,13 @@ def _branch_lanes(
     )
     turn = tuple(InputSeries("up", up_labels(service, who, turns), values({at}, 3)) for who, at in (("a", 0), ("b", 1)))
     stuck = InputSeries("up", up_labels(service, "stuck", churns), values(set(), 1))
-    gone = [*values({0}, 3).split()[: minutes - 2], "stale", "_", "_"]
-    return [
+    ended = [*values({0}, 3).split()[: minutes - 2], "stale", "_", "_"]
+    lanes = [
         (turn, turns),
         ((stuck, *_lives(service, minutes, [(0, 2, 5)], "churn-", churns)), churns),
-        ((InputSeries("up", up_labels(service, "a", left), " ".join(gone)),), left),
-        (_lives(service, minutes, [(0, 2, 5)], "replaced-", replaced), replaced),
-    ]
+        ((InputSeries("up", up_labels(service, "a", left), " ".join(ended)),), left),
+    ]  # the replaced lane only where the rule reads such loops (service_down.reads_gone_loops: holds up to 10m)
+    return [*lanes, (_lives(service, minutes, [(0, 2, 5)], "replaced-", replaced), replaced)] if gone else lanes
 
 
 def _flaky_then_loop(

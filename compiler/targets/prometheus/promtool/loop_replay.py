@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from compiler.targets.prometheus.promtool.cases import fires_at
 from compiler.targets.prometheus.rule_model import Rule
-from compiler.targets.prometheus.service_down import GONE_LOOK_HOLDS
+from compiler.targets.prometheus.service_down import GONE_LOOK_HOLDS, reads_gone_loops
 
 STEP = 60
 MOMENT = 15  # service_down.CHURN_STEP
@@ -106,7 +106,7 @@ class Timeline:
         plain = sum(present) == 0 if present else whole and absent_is_down
         if plain or hold <= 0:
             return plain
-        gone = not whole and absent_is_down and self.gone_loop(at, hold)
+        gone = not whole and absent_is_down and reads_gone_loops(hold) and self.gone_loop(at, hold)
         return self.lately(at, hold, absent_is_down, whole, bool(present)) or gone
 
     def gone_loop(self, at: int, hold: int) -> bool:
