@@ -37,11 +37,9 @@ def ingress_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         if not service.targets or service.relayed:
             continue
-        counted = sorted(critical_counts(service, _CONTROLLER_SERIES), key=lambda m: (m.location.line, m.location.col))
-        if not counted:
+        first = first_critical_count(service, _CONTROLLER_SERIES)
+        if first is None or first.selector is None:
             continue
-        first = counted[0]
-        assert first.selector is not None  # critical_counts yields selectors only
         up = ",".join(m.render() for m in service.targets)
         out.append(
             Diagnostic(
@@ -56,6 +54,11 @@ def ingress_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             )
         )
     return out
+
+
+def first_critical_count(service: Service, series: re.Pattern[str]) -> Metric | None:
+    """The first (by place in the spec) of critical_counts: where a relay warning is located."""
+    return min(critical_counts(service, series), key=lambda m: (m.location.line, m.location.col), default=None)
 
 
 def critical_counts(service: Service, series: re.Pattern[str]) -> Iterator[Metric]:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from compiler.errors import Diagnostic
-from compiler.model.ingress_relays import critical_counts
+from compiler.model.ingress_relays import first_critical_count
 from compiler.model.metric_paths import metric_path
 from compiler.model.promql import Matcher
 from compiler.model.types import Service
@@ -37,11 +37,9 @@ def otel_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         if not service.targets or service.relayed or not _another_job(service):
             continue
-        counted = sorted(critical_counts(service, _SDK_SERIES), key=lambda m: (m.location.line, m.location.col))
-        if not counted:
+        first = first_critical_count(service, _SDK_SERIES)
+        if first is None or first.selector is None:
             continue
-        first = counted[0]
-        assert first.selector is not None  # critical_counts yields selectors only
         up = ",".join(m.render() for m in service.targets)
         out.append(
             Diagnostic(
