@@ -21,19 +21,8 @@ from compiler.verify import VerifyOptions, verify
 from compiler.verify.kept_restart import kept_across_restart
 from tests.fake_prometheus import serving
 from tests.platform_text import sink_platform
+from tests.test_verify_restarts import ROUTING, SPEC  # one shop, one SLO: the restart checks' own fleet
 
-SPEC = """\
-apiVersion: obsc/v1
-service: shop
-team: core
-selector: {job: shop}
-metrics:
-  requests: shop_requests_total
-  errors: shop_requests_total{code=~"5.."}
-slos: [{name: availability, objective: 99, sli: {errors: errors, total: requests}}]
-"""
-SINK = '{webhook: {url: "http://127.0.0.1:9/"}}'
-ROUTING = f"routing: {{critical: {SINK}, warning: {SINK}}}\n"
 KEPT = "keep_firing_for is not kept across a Prometheus restart"
 
 
