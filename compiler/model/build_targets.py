@@ -33,7 +33,7 @@ from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
 from compiler.model.selector_labels import pins
-from compiler.model.series_kinds import recorded_counter_problem
+from compiler.model.series_kinds import recorded_counter_problem, recorded_histogram_problem
 from compiler.model.targets_text import parse_targets
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import counter_unit_problem, histogram_unit_in_name, histogram_unit_said
@@ -331,6 +331,8 @@ def type_unsaid(name: str, body: Mapping[str, Any], typed_by_sli: bool, counted:
 
 def _histogram_base_problems(series: str, mtype: MetricType) -> list[tuple[str, str]]:
     base = _histogram_base(series) if mtype is MetricType.HISTOGRAM else None
+    if mtype is MetricType.HISTOGRAM and (recorded := recorded_histogram_problem(series)):
+        return [("", recorded)]
     if not base:
         return []
     # Read as a base name, `x_seconds_bucket` became `x_seconds_bucket_bucket`: no series, the SLO never paged

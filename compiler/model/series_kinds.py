@@ -90,6 +90,32 @@ def recorded_counter_problem(series: str, read_by_sli: bool, errors: bool = Fals
     return f"{said}; say `type: gauge` to compare it as it is, or name the counter it is recorded from"
 
 
+def recorded_histogram_problem(series: str) -> str | None:
+    """Why a histogram named as a recording rule's output cannot be read as one: obsc reads `<name>_bucket{le}` and
+    `<name>_count` and takes their rates. A recorded bucket series (`job:x_seconds_bucket:rate5m`) or a recorded
+    rate (`job:x_seconds:rate5m`) has no such series, so its SLI read nothing (only SLODataMissing said so, at run
+    time) and its p99 page, without a latency SLO, nothing at all. Two parts (`cluster:x_seconds`) may be
+    `level:metric`, summed buckets kept as counters (`cluster:x_seconds_bucket`): read as written, unless the
+    first part is itself a bucket or count series (`x_seconds_bucket:sum`) or the second one operation
+    (`x_seconds:rate5m`)."""
+    parts = series.split(":")
+    if len(parts) < 2:
+        return None
+    base = re.sub(r"_(bucket|count|sum)$", "", parts[-2])
+    whole = parts[-1] if _NOT_A_TOTAL.fullmatch(parts[-1]) else None  # `x_seconds:rate5m`, not `cluster:x_rate_seconds`
+    operation = recorded_operation(series) if len(parts) > 2 else whole
+    if base == parts[-2] and operation is None:
+        return None
+    what = f"its operation {operation}" if operation else f"its metric a histogram's {parts[-2].removeprefix(base)}"
+    return (
+        f"{series} is named as a recording rule's output (level:metric:operations, {what}), not a histogram: obsc "
+        f"reads a histogram by its base name, as {series}_bucket and {series}_count counters and their rates, "
+        "which match nothing here, so its SLI and p99 would have no data (a p99 alert without a latency SLO would "
+        f"say nothing); name the histogram it is recorded from ({base}), or read the recorded buckets in a raw "
+        "SLI (sli: {raw: {errors: ..., total: ...}})"
+    )
+
+
 def kind_by_name(name: str) -> str | None:
     """What a series is by the naming conventions every client library follows. `_count` and `_sum` are a
     histogram's or summary's counters, and also exporters' gauges (`pg_stat_activity_count`): neither is
