@@ -22,6 +22,7 @@ from compiler.model.groups import (
     raw_group_problem,
     set_elsewhere,
 )
+from compiler.model.latency_lines import bare_latency_problem
 from compiler.model.metric_seconds import seconds_by_name
 from compiler.model.share_range import bare_line_problem, share_line_problem
 from compiler.model.signal_names import refuse_shared_signal_names
@@ -408,7 +409,7 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
     text = repr(value) if isinstance(value, int | float) else str(value)
     if _NUMBER.fullmatch(text) or isinstance(value, int | float):
         number = Decimal(text)
-        if problem := bare_line_problem(metric, number):
+        if problem := bare_line_problem(metric, number) or bare_latency_problem(metric, number):
             raise ValueError(problem)
         return number
     unit = metric.unit

@@ -15,6 +15,7 @@ from typing import Any
 
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import line_in_unit
+from compiler.model.latency_lines import bare_latency_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import WINDOW, holds, size_problems
 from compiler.model.share_range import share_condition_problem
@@ -134,6 +135,7 @@ def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pa
     if gauge is None:
         return None
     value = _number(number)
+    bare = value is not None
     if value is None:  # written with a unit (`rtt < 0.25s`): in the gauge's unit, as a threshold alert's line
         try:
             value = line_in_unit(number, gauge)
@@ -142,7 +144,8 @@ def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pa
                 where, f"good_when {name} {op} {number}: {exc}; or compare with a plain number, e.g. 'probe_ok == 1'"
             )
             return None
-    if past := float64_problem(value, number) or share_condition_problem(gauge, op, value):
+    latency = bare_latency_problem(gauge, value) if bare else None
+    if past := float64_problem(value, number) or share_condition_problem(gauge, op, value) or latency:
         ctx.error(where, past)
         return None
     if not gauge.aggregation_declared:
