@@ -108,6 +108,14 @@ _SPELT_OUT = {"second": "s", "sec": "s", "millisecond": "ms", "milli": "ms", "ms
 _UNIT_BY_EXPORTER = (
     (re.compile(r"envoy_\w*rq_time"), "ms", "Envoy's request-time histograms count milliseconds"),
     (re.compile(r"kong_latency"), "ms", "Kong's `kong_latency` counts milliseconds"),
+    # OpenTelemetry's HTTP and RPC durations before semantic conventions 1.21 (http.server.duration, ms), exported
+    # without the unit suffix (an exporter's add_metric_suffixes: false): read as seconds, a healthy 120 ms p99 was
+    # over a 1s line (120 > 1) and paged for good (round 53).
+    (
+        re.compile(r"(?:\w+_)?(?:http|rpc)_(?:server|client)_duration"),
+        "ms",
+        "OpenTelemetry's older http.server.duration and its http and rpc kin count milliseconds",
+    ),
 )
 
 
