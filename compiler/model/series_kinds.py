@@ -111,8 +111,8 @@ def recorded_histogram_problem(series: str) -> str | None:
         f"{series} is named as a recording rule's output (level:metric:operations, {what}), not a histogram: obsc "
         f"reads a histogram by its base name, as {series}_bucket and {series}_count counters and their rates, "
         "which match nothing here, so its SLI and p99 would have no data (a p99 alert without a latency SLO would "
-        f"say nothing); name the histogram it is recorded from ({base}), or read the recorded buckets in a raw "
-        "SLI (sli: {raw: {errors: ..., total: ...}})"
+        f"say nothing); name the histogram it is recorded from ({base or 'its base name'}), or read the recorded "
+        "buckets in a raw SLI (sli: {raw: {errors: ..., total: ...}})"
     )
 
 
