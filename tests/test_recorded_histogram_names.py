@@ -1,9 +1,9 @@
 """A latency histogram named as a recording rule's output (round 53, audit53). obsc reads a histogram by its base
-name, as `<name>_bucket{le}` and `<name>_count` counters: `job:x_seconds_bucket:rate5m` (the recorded buckets, as
-the kubernetes-mixin names its own) was read as `job:x_seconds_bucket:rate5m_bucket`, which no rule writes. Its
-latency SLO read no data (only SLODataMissing said so, once deployed) and a p99 page without a latency SLO said
-nothing at all: every request at 5 s, no alert. Such a name is refused at its line; `level:metric` (two parts,
-summed buckets kept as counters) is still read as written."""
+name, as `<name>_bucket{le}` and `<name>_count` counters: `job:x_seconds_bucket:rate5m` (recorded buckets) was read
+as `job:x_seconds_bucket:rate5m_bucket`, which no rule writes. Its latency SLO read no data (only SLODataMissing
+said so, once deployed) and a p99 page without a latency SLO had nothing to read and no missing-data alert. Such a
+name is refused at its line; `level:metric` (two parts, summed buckets kept as counters) is still read as
+written."""
 
 from __future__ import annotations
 
