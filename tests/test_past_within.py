@@ -116,7 +116,7 @@ def test_the_warned_alert_fires_on_a_healthy_job_and_the_advice_does_not(
     assert not alert_fires(tmp_path, rules, "EtlNotPushed", pushed, eval_time="2h")
 
 
-@pytest.mark.parametrize("line", ["above: 5", "below: 5"])
+@pytest.mark.parametrize("line", ["above: 1700000000", "below: 1700000000"])  # a date: a span is refused (round 53)
 def test_a_past_timestamp_under_another_line_says_nothing_of_within(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str
 ) -> None:

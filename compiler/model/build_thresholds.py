@@ -27,6 +27,7 @@ from compiler.model.metric_seconds import seconds_by_name
 from compiler.model.share_range import bare_line_problem, share_line_problem
 from compiler.model.signal_names import refuse_shared_signal_names
 from compiler.model.targets_text import unexpanded_variable, value_problem
+from compiler.model.timestamp_lines import timestamp_line_problem
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import (
@@ -256,6 +257,8 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
     comparison = given[0]
     value = raw[comparison.value]
     try:
+        if problem := timestamp_line_problem(value, comparison, metric):
+            raise ValueError(problem)
         threshold = _threshold(value, comparison, metric)
         if not threshold.is_finite():
             raise ValueError("the threshold must be a finite number")

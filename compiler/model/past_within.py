@@ -29,6 +29,16 @@ _PAST = re.compile(
 _FUTURE = re.compile(r"expir|not_after|notafter|valid_until|deadline|(?:^|_)next_|(?:^|_)due(?:_|$)")
 
 
+def names_past_event(series: str) -> bool:
+    """A timestamp named as something that already happened (a push, a start, a last success)."""
+    return bool(_PAST.search(series)) and not _FUTURE.search(series)
+
+
+def names_future_event(series: str) -> bool:
+    """A timestamp named as something ahead (an expiry, a deadline)."""
+    return bool(_FUTURE.search(series))
+
+
 def past_within_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert], ctx: Ctx) -> tuple[Diagnostic, ...]:
     """A located warning, at `within:`, for each alert whose timestamp records a past event: a freshness SLI's
     last success, or a series named like one."""
@@ -39,7 +49,7 @@ def past_within_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert],
         if alert.comparison is not Comparison.WITHIN or alert.name not in index:
             continue
         series = alert.metric.selector.metric if alert.metric.selector is not None else ""
-        if alert.metric.name not in last and not (_PAST.search(series) and not _FUTURE.search(series)):
+        if alert.metric.name not in last and not names_past_event(series):
             continue
         path = ("threshold_alerts", index[alert.name], "within")
         found.append(Diagnostic(ctx.loc(path), path, _message(alert, series)))
