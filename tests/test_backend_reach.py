@@ -103,3 +103,76 @@ def test_an_unreachable_cluster_pages_only_through_the_reach_gauge(tmp_path: Pat
         rules = _rules(folder, "search", spec)
         checks = [_firing("SLOErrorBudgetBurnFast", "200m", pages), _firing("SLODataMissing", "200m", 1)]
         assert _promtool(folder, rules, "search", series, checks) == "", name
+
+
+PGBOUNCER = """apiVersion: obsc/v1
+service: pgbouncer
+team: core
+selector: {job: pgbouncer-exporter}
+alerts: {traffic_anomaly: false}
+metrics:
+  maxwait: {selector: pgbouncer_pools_client_maxwait_seconds, type: gauge, aggregation: max, unit: s}
+  reachable: {selector: pgbouncer_up, type: gauge, aggregation: min}
+threshold_alerts:
+  - {name: PgbouncerWaitTooLong, metric: maxwait, above: 5s, for: 5m, tier: warning}
+"""
+PAGE_ON_PGBOUNCER_UP = "  - {name: PgbouncerUnreachable, metric: reachable, below: 1, for: 5m, tier: critical}\n"
+CONSUL = """apiVersion: obsc/v1
+service: consul
+team: core
+selector: {job: consul-exporter}
+alerts: {traffic_anomaly: false}
+metrics:
+  has_leader: {selector: consul_raft_leader, type: gauge, aggregation: min}
+slos:
+  - {name: leader, objective: 99.9, sli: {good_when: has_leader == 1}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        (PGBOUNCER, "pgbouncer_pools_client_maxwait_seconds is written by PgBouncer's exporter"),
+        (CONSUL, "consul_raft_leader is written by Consul's exporter only while it reaches Consul"),
+    ],
+    ids=["pgbouncer", "consul"],
+)
+def test_pgbouncer_and_consul_exporters_are_warned_of_until_a_page_reads_their_reach(
+    tmp_path: Path, spec: str, said: str
+) -> None:
+    """Round 53's newcomer fleet: a PgBouncer ticket on the longest client wait and a Consul leader SLO compiled
+    without a word; both exporters write their `_up` 0 and drop the rest while the backend does not answer."""
+    found = _validate(tmp_path, spec)
+    assert len(found) == 1 and said in found[0], found
+    reach = spec.replace("has_leader: {selector: consul_raft_leader", "has_leader: {selector: consul_up")
+    reach = reach.replace("tier: warning}", "tier: warning}\n" + PAGE_ON_PGBOUNCER_UP)
+    assert _validate(tmp_path, reach) == []
+
+
+def test_consuls_own_telemetry_is_not_its_exporters(tmp_path: Path) -> None:
+    """Consul's agents write consul_raft_* and consul_autopilot_* themselves, answering while they run: only the
+    exporter's own names are warned of."""
+    for series in ("consul_autopilot_healthy", "consul_raft_leader_lastContact_count"):
+        assert _validate(tmp_path, CONSUL.replace("consul_raft_leader", series)) == [], series
+
+
+def test_an_unreachable_pgbouncer_pages_only_through_its_reach_gauge(tmp_path: Path) -> None:
+    """Replayed: an hour PgBouncer does not answer after two healthy hours, its exporter up: the critical wait alert
+    has no series (its missing-data twin tickets), nothing pages; a critical alert on pgbouncer_up pages."""
+    require_tool("promtool")
+    exporter = 'job="pgbouncer-exporter",instance="pgbouncer-0:9127"'
+    series = {
+        f"up{{{exporter}}}": "1x180",
+        f"pgbouncer_up{{{exporter}}}": "1x120 0x60",
+        f'pgbouncer_pools_client_maxwait_seconds{{{exporter},database="app",user="app"}}': "0x120 _x60",
+    }
+    paging = PGBOUNCER + PAGE_ON_PGBOUNCER_UP
+    for name, spec, pages in (("warned", PGBOUNCER, 0), ("reach", paging, 1)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "platform.yaml").write_text(sink_platform())
+        rules = _rules(folder, "pgbouncer", spec)
+        page = 'count(ALERTS{alertstate="firing",severity="critical"}) or vector(0)'
+        checks = [{"expr": page, "eval_time": "170m", "exp_samples": [{"labels": "{}", "value": pages}]}]
+        checks.append(_firing("PgbouncerWaitTooLong", "170m", 1))  # its missing-data twin, a ticket
+        assert _promtool(folder, rules, "pgbouncer", series, checks) == "", name

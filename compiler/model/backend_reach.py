@@ -10,10 +10,16 @@ freshness SLO, mean query time and breaker trips) replayed with promtool, the cl
 three healthy ones: six tickets from the 15th to the 20th minute, no page. An SLO over the reach gauge pages it,
 and a page of the service holds back its missing-data tickets (alertmanager/inhibit.py). A located warning at the
 first SLO or threshold alert that reads the exporter, when no SLO and no critical threshold alert reads its gauge.
+
+Round 53: pgbouncer_exporter (`pgbouncer_up`) and consul_exporter (`consul_up`, which its Collect writes 0 when any
+query of Consul's API fails, dropping every series that query would have written) are such exporters too: a
+newcomer's PgBouncer spec paged on `pgbouncer_pools_client_maxwait_seconds` and its Consul spec's time slices read
+`consul_raft_leader`, and both compiled without a word.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from compiler.errors import Diagnostic, Location
@@ -22,14 +28,22 @@ from compiler.model.promql_sample import sample_tree
 from compiler.model.types import Metric, Service, Tier
 from compiler.spec.document import Path
 
-# An exporter's series prefix: the gauge it keeps at 0 while it cannot reach the backend, and the backend's name
+# The series an exporter reads from its backend (a name prefix, or its exact names where the backend's own telemetry
+# shares the prefix: Consul's agents write consul_raft_*, consul_catalog_* too), the gauge it keeps at 0 while it
+# cannot reach the backend, and the backend's name
+_CONSUL_EXPORTER = (
+    "up|raft_peers|raft_leader|serf_lan_members|serf_lan_member_status|serf_wan_member_status|catalog_services|"
+    "service_tag|catalog_service_node_healthy|health_node_status|health_service_status|service_checks|catalog_kv"
+)
 _REACH = {
-    "elasticsearch_": ("elasticsearch_cluster_health_up", "Elasticsearch"),
-    "mysql_": ("mysql_up", "MySQL"),
-    "pg_": ("pg_up", "PostgreSQL"),
-    "redis_": ("redis_up", "Redis"),
-    "memcached_": ("memcached_up", "memcached"),
-    "mongodb_": ("mongodb_up", "MongoDB"),
+    re.compile(r"elasticsearch_\w*"): ("elasticsearch_cluster_health_up", "Elasticsearch"),
+    re.compile(r"mysql_\w*"): ("mysql_up", "MySQL"),
+    re.compile(r"pg_\w*"): ("pg_up", "PostgreSQL"),
+    re.compile(r"pgbouncer_\w*"): ("pgbouncer_up", "PgBouncer"),
+    re.compile(r"redis_\w*"): ("redis_up", "Redis"),
+    re.compile(r"memcached_\w*"): ("memcached_up", "memcached"),
+    re.compile(r"mongodb_\w*"): ("mongodb_up", "MongoDB"),
+    re.compile(f"consul_(?:{_CONSUL_EXPORTER})"): ("consul_up", "Consul"),
 }
 # A client's own series under an exporter's prefix (Micrometer's MongoDB driver metrics): the application writes them
 _CLIENT_PREFIXES = ("mongodb_driver_",)
@@ -41,15 +55,15 @@ def backend_reach_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     found = []
     for service in services:
         watched = {series for _, _, tier, series in _readers(service) if tier is Tier.CRITICAL}
-        warned: set[str] = set()
+        warned: set[re.Pattern[str]] = set()
         for location, path, _, series in _readers(service):
-            prefix = next((p for p in _REACH if series.startswith(p)), None)
+            exporter = next((p for p in _REACH if p.fullmatch(series)), None)
             if series.startswith(_CLIENT_PREFIXES):
                 continue
-            if prefix is None or prefix in warned or _REACH[prefix][0] in watched:
+            if exporter is None or exporter in warned or _REACH[exporter][0] in watched:
                 continue
-            warned.add(prefix)
-            found.append(Diagnostic(location, path, _message(series, *_REACH[prefix])))
+            warned.add(exporter)
+            found.append(Diagnostic(location, path, _message(series, *_REACH[exporter])))
     return found
 
 
