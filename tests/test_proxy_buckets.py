@@ -173,6 +173,8 @@ OTEL_OLD = COREDNS.replace(
     "coredns_dns_request_duration_seconds", "{selector: http_server_duration_milliseconds, unit: ms}"
 )
 GRPC_OTEL = COREDNS.replace("coredns_dns_request_duration_seconds", "grpc_server_call_duration_seconds")
+DJANGO = COREDNS.replace("coredns_dns_request_duration_seconds", "django_http_requests_latency_seconds_by_view_method")
+DJANGO_ALL = DJANGO.replace("seconds_by_view_method", "including_middlewares_seconds")
 
 
 def _slo(threshold: str) -> str:
@@ -186,15 +188,18 @@ def _slo(threshold: str) -> str:
         (OTEL_HTTP, "300ms", "(the HTTP conventions' advised buckets)", "750ms"),
         (OTEL_OLD, "300ms", "(its default buckets), whose default buckets (0, 5, 10, 25, 50, 75, 100, 250", "75ms"),
         (GRPC_OTEL, "150ms", "gRPC's OpenTelemetry plugin (gRFC A66)", "130ms"),
+        (DJANGO, "300ms", "django-prometheus, whose default buckets (10, 25, 50, 75, 100, 250, 500, 750", "250ms"),
+        (DJANGO_ALL, "2s", "unless the PROMETHEUS_LATENCY_BUCKETS Django setting adds 2000ms", "2500ms"),
     ],
-    ids=["etcd-fsync", "otel-http", "otel-http-ms", "grpc-otel"],
+    ids=["etcd-fsync", "otel-http", "otel-http-ms", "grpc-otel", "django", "django-middlewares"],
 )
 def test_fixed_buckets_of_etcd_and_opentelemetry_are_checked(
     tmp_path: Path, spec: str, off: str, said: str, on: str
 ) -> None:
     """Round 52's newcomer fleet: etcd fsync at 10ms (its tuning guide's figure; its buckets double from 1 ms), an
     OpenTelemetry checkout API at 300ms (the HTTP conventions' buckets hold 250 and 500 ms), the older ms histogram
-    at 300ms and a gRPC plugin's at 150ms compiled without a word, each SLO blind to every request."""
+    at 300ms and a gRPC plugin's at 150ms compiled without a word, each SLO blind to every request; round 53's,
+    a Django storefront at 300ms over django-prometheus's buckets (250 and 500 ms)."""
     found = _validate(tmp_path, spec + _slo(off))
     assert len(found) == 1 and said in found[0], found
     assert _validate(tmp_path, spec + _slo(on)) == []

@@ -20,6 +20,10 @@ conventions advise 5 ms ... 10 s with 75 ms, 750 ms and 7.5 s (`http_server_requ
 default for the older `http_server_duration_milliseconds` and `rpc_server_duration_milliseconds` is 0, 5, 10, 25,
 50, 75, 100, 250, 500, 750 ms ... 10 s, and gRPC's OpenTelemetry plugin (gRFC A66) 41 boundaries from 0 to 100 s.
 A newcomer's checkout API at 300ms and etcd fsync at 10ms compiled without a word, each SLO blind to every request.
+
+Round 53: django-prometheus writes its request latencies (`django_http_requests_latency_seconds_by_view_method`,
+`..._including_middlewares_seconds`) with 10, 25, 50, 75, 100, 250, 500, 750 ms ... 75 s unless the Django setting
+PROMETHEUS_LATENCY_BUCKETS says others: a newcomer's storefront at 300ms compiled without a word.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ _OTEL_SDK_MS = _ms("0", *(str(b) for b in _OTEL_HTTP_MS))  # the SDKs' default e
 _GRPC_OTEL_MS = _ms("0", "0.01", "0.05", "0.1", "0.3", "0.6", "0.8", "1", "2", "3", "4", "5", "6", "8", "10", "13")
 _GRPC_OTEL_MS += _ms("16", "20", "25", "30", "40", "50", "65", "80", "100", "130", "160", "200", "250", "300", "400")
 _GRPC_OTEL_MS += _ms("500", "650", "800", "1000", "2000", "5000", "10000", "20000", "50000", "100000")
+_DJANGO_MS = _ms("10", "25", "50", "75", "100", "250", "500", "750", "1000", "2500", "5000", "7500", "10000", "25000")
+_DJANGO_MS += _ms("50000", "75000")
 _OTEL_VIEW = "a view in the application's OpenTelemetry SDK"
 _PROXIES = (
     _Proxy(
@@ -121,6 +127,12 @@ _PROXIES = (
         "gRPC's OpenTelemetry plugin (gRFC A66)",
         _GRPC_OTEL_MS,
         "a view in the plugin's MeterProvider",
+    ),
+    _Proxy(
+        re.compile(r"django_http_requests_latency_(?:seconds_by_view_method|including_middlewares_seconds)"),
+        "django-prometheus",
+        _DJANGO_MS,
+        "the PROMETHEUS_LATENCY_BUCKETS Django setting",
     ),
 )
 
