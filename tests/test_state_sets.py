@@ -99,6 +99,21 @@ def test_a_threshold_alert_over_every_state_is_warned_of(tmp_path: Path, selecto
         assert " $.metrics.unit: warning: metric 'unit' reads node_systemd_unit_state across every state" in found[0]
 
 
+@pytest.mark.parametrize(("selector", "warned"), [("", True), (',status="critical"', False)], ids=["every", "critical"])
+def test_consul_health_checks_read_across_every_status_are_warned_of(
+    tmp_path: Path, selector: str, warned: bool
+) -> None:
+    """Round 53: consul_exporter writes each check once per status, 1 for its own; `max` of them is 1 whatever the
+    check says, so `above: 0` on a service's checks fires on a passing service."""
+    series = f'consul_health_service_status{{service_name="payments"{selector}}}'
+    metric = f"{{selector: '{series}', type: gauge, aggregation: max}}"
+    spec = UNIT.replace("lb-host", "payments-checks") % (metric, "above: 0", "")
+    found = _validate(tmp_path, spec)
+    assert len(found) == int(warned), found
+    if warned:
+        assert "reads consul_health_service_status across every status" in found[0]
+
+
 def test_a_green_cluster_pages_when_read_across_every_color(tmp_path: Path) -> None:
     require_tool("promtool")
     # Two hours of a healthy green cluster: read across the colors (min), every slice is bad and the SLO pages

@@ -2,7 +2,8 @@
 
 Several exporters write one series per possible state of an object, 1 for the state it is in and 0 for each other
 (an OpenMetrics StateSet): elasticsearch_exporter's cluster health by `color`, node_exporter's systemd units by
-`state`, kube-state-metrics' pod phases and conditions, cert-manager's readiness by `condition`. Read without that
+`state`, kube-state-metrics' pod phases and conditions, cert-manager's readiness by `condition`, consul_exporter's
+health checks by `status` (passing, warning, critical, maintenance). Read without that
 label, every state's series is aggregated together, whatever state the object is in: `max` is 1 and `min` 0 for as
 long as it exists (`sum` counts the objects, `avg` is one over the number of states). A newcomer's Elasticsearch
 spec read `elasticsearch_cluster_health_status` (min) with `good_when: health == 1`: replayed with promtool, a
@@ -33,6 +34,7 @@ from compiler.spec.document import Path
 # first is the one the warning's example pins).
 _TRUTH = ("true", "false", "unknown")
 _PHASES = ("Failed", "Pending", "Running", "Succeeded", "Unknown")
+_CHECKS = ("critical", "warning", "passing", "maintenance")  # consul_exporter's health checks (round 53)
 _STATE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "elasticsearch_cluster_health_status": ("color", ("red", "yellow", "green")),
     "node_systemd_unit_state": ("state", ("failed", "active", "activating", "deactivating", "inactive")),
@@ -50,6 +52,8 @@ _STATE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kube_persistentvolumeclaim_status_phase": ("phase", ("Lost", "Bound", "Pending")),
     "certmanager_certificate_ready_status": ("condition", ("True", "False", "Unknown")),
     "gotk_reconcile_condition": ("status", ("True", "False", "Unknown", "Deleted")),
+    "consul_health_service_status": ("status", _CHECKS),
+    "consul_health_node_status": ("status", _CHECKS),
 }
 _ANY_OTHER = "obsc-any-other-state"  # a value no state is: a matcher passing it and every state keeps none out
 Matchers = Sequence[tuple[str, str, str]]
