@@ -225,3 +225,37 @@ def test_an_etcd_fsync_at_10ms_sees_no_request_and_8ms_pages(tmp_path: Path) -> 
         expr = f'count(ALERTS{{alertname="{alert}",alertstate="firing",slo="{slo}"}}) or vector(0)'
         checks.append({"expr": expr, "eval_time": at_time, "exp_samples": [{"labels": "{}", "value": count}]})
     assert _promtool(tmp_path, rules, "etcd", series, checks) == ""
+
+
+DOTNET = """apiVersion: obsc/v1
+service: billing
+team: core
+selector: {job: billing}
+alerts: {traffic_anomaly: false}
+metrics:
+  requests: http_requests_received_total
+  errors: http_requests_received_total{code=~"5.."}
+  latency: http_request_duration_seconds
+slos:
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "threshold", "warned"),
+    [
+        (DOTNET, "500ms", True),
+        (DOTNET, "512ms", False),
+        (DOTNET.replace("http_requests_received_total", "http_requests_total"), "500ms", False),
+    ],
+    ids=["prometheus-net-500ms", "prometheus-net-512ms", "another-library"],
+)
+def test_prometheus_nets_histogram_is_known_by_its_counter(
+    tmp_path: Path, spec: str, threshold: str, warned: bool
+) -> None:
+    """Round 53: an ASP.NET Core billing API's latency SLO at 500ms over prometheus-net's
+    `http_request_duration_seconds` (buckets doubling from 1 ms: 256, 512 ms) compiled without a word. The name is
+    every client library's; prometheus-net's own request counter read beside it says whose it is."""
+    found = _validate(tmp_path, spec + _slo(threshold))
+    assert len(found) == int(warned), found
+    if warned:
+        assert "is written by prometheus-net's ASP.NET Core middleware" in found[0] and "(256ms or 512ms)" in found[0]

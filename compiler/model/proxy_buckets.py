@@ -23,7 +23,10 @@ A newcomer's checkout API at 300ms and etcd fsync at 10ms compiled without a wor
 
 Round 53: django-prometheus writes its request latencies (`django_http_requests_latency_seconds_by_view_method`,
 `..._including_middlewares_seconds`) with 10, 25, 50, 75, 100, 250, 500, 750 ms ... 75 s unless the Django setting
-PROMETHEUS_LATENCY_BUCKETS says others: a newcomer's storefront at 300ms compiled without a word.
+PROMETHEUS_LATENCY_BUCKETS says others: a newcomer's storefront at 300ms compiled without a word. prometheus-net's
+ASP.NET Core middleware writes `http_request_duration_seconds`, every client library's name, doubling from 1 ms
+(..., 256, 512 ms ...); it is known by the counter it writes beside it, `http_requests_received_total`: a billing
+API's SLO at 500ms read no request.
 """
 
 from __future__ import annotations
@@ -66,6 +69,15 @@ _GRPC_OTEL_MS += _ms("16", "20", "25", "30", "40", "50", "65", "80", "100", "130
 _GRPC_OTEL_MS += _ms("500", "650", "800", "1000", "2000", "5000", "10000", "20000", "50000", "100000")
 _DJANGO_MS = _ms("10", "25", "50", "75", "100", "250", "500", "750", "1000", "2500", "5000", "7500", "10000", "25000")
 _DJANGO_MS += _ms("50000", "75000")
+_PROMETHEUS_NET_MS = tuple(Decimal(2**n) for n in range(16))  # ExponentialBuckets(0.001, 2, 16): 1 ms ... 32768 ms
+# prometheus-net's ASP.NET Core middleware writes its request counter and its duration histogram together: the
+# histogram's name is every client library's, the counter's is its own, so the counter tells whose the histogram is
+_PROMETHEUS_NET = _Proxy(
+    re.compile(r"http_request_duration_seconds"),
+    "prometheus-net's ASP.NET Core middleware (its counter, http_requests_received_total, is read beside it)",
+    _PROMETHEUS_NET_MS,
+    "the middleware's RequestDuration.Histogram option",
+)
 _OTEL_VIEW = "a view in the application's OpenTelemetry SDK"
 _PROXIES = (
     _Proxy(
@@ -146,20 +158,27 @@ def proxy_bucket_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             histogram, seconds = slo.sli.latency, slo.sli.threshold_seconds
             if slo.sli.kind is not SliKind.LATENCY or histogram is None or seconds is None:
                 continue
-            if (message := _unwritten(histogram, seconds)) is not None:
+            if (message := _unwritten(histogram, seconds, _writers(service))) is not None:
                 said = found.setdefault((histogram.location, metric_path(service, histogram)), [])
                 if message not in said:
                     said.append(message)
     return [Diagnostic(location, path, "; ".join(said)) for (location, path), said in found.items()]
 
 
-def _unwritten(histogram: Metric, seconds: Decimal) -> str | None:
-    """Why the proxy may write no bucket at `seconds`: none of its default buckets is there and the spec declares
+def _writers(service: Service) -> tuple[_Proxy, ...]:
+    """The writers whose histograms the service's metrics may read: every proxy's, and prometheus-net's when the
+    service reads its request counter."""
+    counters = {m.selector.metric for m in service.metrics if m.selector is not None}
+    return (*_PROXIES, _PROMETHEUS_NET) if "http_requests_received_total" in counters else _PROXIES
+
+
+def _unwritten(histogram: Metric, seconds: Decimal, writers: tuple[_Proxy, ...]) -> str | None:
+    """Why the writer may write no bucket at `seconds`: none of its default buckets is there and the spec declares
     no `buckets:`."""
     if histogram.selector is None or histogram.buckets:
         return None
     series = histogram.selector.metric
-    proxy = next((p for p in _PROXIES if p.names.fullmatch(series)), None)
+    proxy = next((p for p in writers if p.names.fullmatch(series)), None)
     ms = (seconds * 1000).normalize()
     if proxy is None or ms in proxy.buckets_ms:
         return None
