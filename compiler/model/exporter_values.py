@@ -110,6 +110,11 @@ def exporter_value_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 
 
+def judged_by_exporter(series: str, label: str) -> bool:
+    """Whether a known exporter's spelling judges `label` of `series` (label_vocabularies then says nothing)."""
+    return any(s.series.fullmatch(series) and s.label == label for s in _SPELLINGS)
+
+
 def _unmatched(series: str, matchers: Sequence[Matcher]) -> str | None:
     for spelling in _SPELLINGS:
         if not spelling.series.fullmatch(series):

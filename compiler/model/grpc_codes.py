@@ -105,6 +105,11 @@ def _callers_counted_bad(
     return None
 
 
+def code_values(label: str) -> tuple[str, ...]:
+    """Every value `label` (one of GRPC_CODE_LABELS) holds in any of its vocabularies."""
+    return tuple(dict.fromkeys(value for values in _LABELS[label] for value in values.values()))
+
+
 def vocabulary(label: str, on_label: Sequence[Matcher]) -> Mapping[str, str]:
     """The spelling of the codes `label` holds, code name -> value: the vocabulary whose values the label's
     matchers write most (the label's usual one when they write none, or as many of another's)."""

@@ -62,6 +62,8 @@ _OUTCOMES = (("INFORMATIONAL", "1xx"), ("REDIRECTION", "3xx"), ("CLIENT_ERROR", 
 _OUTCOME_WORDS = ("INFORMATIONAL", "SUCCESS", "REDIRECTION", "CLIENT_ERROR", "SERVER_ERROR", "UNKNOWN")
 _WRITES_A_STATUS = re.compile(r"[1-5][0-9xX.]{2}|\][0-9xX.]{2}")
 _HAS_A_DIGIT = re.compile(r"[0-9]|\\d")
+# what label_vocabularies reads: the labels holding a status, the statuses 100-499 sent, Micrometer's outcomes
+STATUS_LABELS, SENT_BELOW_500, MICROMETER_OUTCOMES = _NUMBERED_LABELS, _SENT, _OUTCOME_WORDS
 _MEANT = {
     False: 'to count some of them too, name each failed status in a =~ regex (code=~"5..|429")',
     True: "to count them as good, name them beside the 2xx, or name the failed statuses in a !~ regex",
@@ -123,6 +125,11 @@ def _writes_a_status(value: str) -> bool:
     if _WRITES_A_STATUS.search(value):
         return True
     return bool(_HAS_A_DIGIT.search(value)) and any(full_match(value, status) for status in _STATUSES)
+
+
+def writes_a_digit(value: str) -> bool:
+    """A matcher's value written with a digit (or RE2's `\\d`): a number, not another vocabulary's word."""
+    return bool(_HAS_A_DIGIT.search(value))
 
 
 def reads_a_status(label: str, on_label: Sequence[Matcher]) -> bool:

@@ -25,6 +25,7 @@ from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.histogram_names import histogram_name_warnings
 from compiler.model.http_status_codes import http_status_warnings
 from compiler.model.ingress_relays import ingress_relay_warnings
+from compiler.model.label_vocabularies import label_vocabulary_warnings
 from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_directions import direction_warnings
 from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
@@ -259,6 +260,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(http_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(dns_rcode_warnings(services), severity="warning", code="selector")
     out.diagnostics(exporter_value_warnings(services), severity="warning", code="selector")
+    out.diagnostics(label_vocabulary_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(mesh_grpc_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(direction_warnings(services), severity="warning", code="selector")
