@@ -17,6 +17,7 @@ An HTTP status label is judged only where its matchers write a digit: `status!="
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ from compiler.spec.document import Path
 
 # The 5xx statuses servers send: IANA's 500-511, Cloudflare's 520-530, AWS's 561, 598 and 599 (proxies' timeouts)
 _SENT_5XX = frozenset({*range(500, 512), *range(520, 531), 561, 598, 599})
-_SENT = tuple(str(code) for code in sorted(SENT_BELOW_500 | _SENT_5XX))
+# the failures first: most matchers on a status label pass them, and the search for a passed value stops there
+_SENT = tuple(str(code) for code in (*sorted(_SENT_5XX), *sorted(SENT_BELOW_500)))
 _CLASSES = tuple(f"{digit}{xx}" for digit in "12345" for xx in ("xx", "XX"))  # HAProxy's, nginx's `5xx`
 _MICROMETER = re.compile(r"http_(?:server|client)_requests_seconds(?:_count|_sum|_bucket|_max)?")
 
@@ -79,17 +81,22 @@ def label_vocabulary_warnings(services: Sequence[Service]) -> list[Diagnostic]:
 
 def _unmatched(series: str, matchers: Sequence[Matcher]) -> str | None:
     for label in dict.fromkeys(m.label for m in matchers):
-        on_label = [m for m in matchers if m.label == label]
-        held = _vocabulary(series, label, on_label)
-        if held is None or any(all(passes(m.op, m.value, v) for m in on_label) for v in held.values):
-            continue
-        written = ",".join(f'{m.label}{m.op}"{m.value}"' for m in on_label)
-        return (
-            f"{written} matches none of the values {label} holds ({held.said}), so this selector reads no "
-            "series: as failures the SLO never burns and its pages are dead, as good events it pages a healthy "
-            f"service, as a total or a histogram its SLO has no data; {held.advice.format(label=label)}"
-        )
+        if message := _label_unmatched(series, label, tuple(m for m in matchers if m.label == label)):
+            return message
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # a fleet's services repeat the same few selectors (`code=~"5.."`)
+def _label_unmatched(series: str, label: str, on_label: tuple[Matcher, ...]) -> str | None:
+    held = _vocabulary(series, label, on_label)
+    if held is None or any(all(passes(m.op, m.value, v) for m in on_label) for v in held.values):
+        return None
+    written = ",".join(f'{m.label}{m.op}"{m.value}"' for m in on_label)
+    return (
+        f"{written} matches none of the values {label} holds ({held.said}), so this selector reads no "
+        "series: as failures the SLO never burns and its pages are dead, as good events it pages a healthy "
+        f"service, as a total or a histogram its SLO has no data; {held.advice.format(label=label)}"
+    )
 
 
 def _vocabulary(series: str, label: str, on_label: Sequence[Matcher]) -> _Vocabulary | None:
