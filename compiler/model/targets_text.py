@@ -23,6 +23,8 @@ from compiler.model.promql_regex import full_match, regex_problem
 from compiler.model.selector_labels import pins, placeholder_problem, selector_label_problems
 from compiler.model.types import Metric
 
+# white space at either end that is no control character (those are refused as such, build_thresholds)
+_EDGE_SPACE = re.compile(r"\A[^\S\x00-\x1f]|[^\S\x00-\x1f]\Z")
 EXAMPLE = "targets: '{job=~\"search-(blue|green)\"}'"
 
 
@@ -158,6 +160,12 @@ def unexpanded_variable(key: str, value: str) -> str | None:
 def value_problem(key: str, value: str, key_name: str) -> str | None:
     """The message for a `selector:`/`targets:` value no series has (`key_name` says which): one written as a
     PromQL matcher (`=~cart`, `"cart"`) or as a pattern, each with the value to write; None for a fine value."""
+    if _EDGE_SPACE.search(value):  # `job: "shop "`, copied with its space: no target has it, ServiceDown pages
+        said = f"{key}: {value!r} begins or ends with white space, and {key_name} values are exact label values"
+        stripped = value.strip()
+        return f"{said}, matched as written (no series has this text): " + (
+            f"write {key}: {stripped}" if stripped else "write the label's value"
+        )
     found = matcher_syntax(value)
     operator, meant = found if found else (None, value)
     negative = operator in ("!=", "!~")
