@@ -22,7 +22,7 @@ group that loops and is gone two minutes before the end is quiet there (its bran
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from compiler import conventions as names
 from compiler.model.down_groups import down_groups
@@ -148,7 +148,7 @@ def _flaky_then_loop(
     values = f"{flaky} {series.values}"
     absent = " ".join("_" for _ in flaky.split())
     fed = (InputSeries("up", labels, values), InputSeries("up", other.labels, f"{absent} {other.values}"))
-    quiet, end = (expect(service, down, fed, at) for at in (minutes, 2 * minutes + 1))
+    quiet, end = expect_each(service, down, fed, (minutes, 2 * minutes + 1))
     title = f"{down[0].alert}: up three minutes in five; then two instances up one minute in three in turn"
     return Case(title, STEP, fed, (quiet, end))
 
@@ -181,7 +181,7 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     minutes = 2 * stretch
     series = _lives(service, minutes, [(0, 2, 3), (stretch, 2, 5)], "new-")
     name = down[0].alert
-    checks = tuple(expect(service, down, series, at) for at in (hold // STEP + 1, stretch, minutes))
+    checks = expect_each(service, down, series, (hold // STEP + 1, stretch, minutes))
     title = f"{name}: a new instance at each restart, up two minutes in three; then two in five (a crash loop)"
     return Case(title, STEP, series, checks)
 
@@ -215,9 +215,24 @@ def expect(
 ) -> AlertCheck:
     """What fires at `minute` of `fed`, each tier replayed (loop_replay.py): the service's own condition, or with
     `lane` the branch of the group whose targets `fed` holds."""
+    return expect_each(service, down, fed, (minute,), lane)[0]
+
+
+def expect_each(
+    service: Service,
+    down: list[Rule],
+    fed: tuple[InputSeries, ...],
+    minutes: Sequence[int],
+    lane: dict[str, str] | None = None,
+) -> tuple[AlertCheck, ...]:
+    """`expect` at each of `minutes`, `fed` replayed once for them all (it was replayed again for each check)."""
     timeline = Timeline([s.values for s in fed])
-    states = {id(r): timeline.fires(r, lane is None, absent_is_down(r), loop_hold(service, r))[minute] for r in down}
-    return check(down, minute * STEP, lambda r: 0.0 if states[id(r)] else None, lane=lane)
+    fired = {id(r): timeline.fires(r, lane is None, absent_is_down(r), loop_hold(service, r)) for r in down}
+    return tuple(check(down, m * STEP, _fired_at(fired, m), lane=lane) for m in minutes)
+
+
+def _fired_at(fired: dict[int, list[bool]], minute: int) -> Callable[[Rule], float | None]:
+    return lambda rule: 0.0 if fired[id(rule)][minute] else None
 
 
 def absent_is_down(rule: Rule) -> bool:

@@ -42,7 +42,7 @@ class Timeline:
         minutes = max(len(s) for s in series) - 1
         self.minutes = minutes
         per_minute = STEP // MOMENT
-        self.values = [[_value(s, k * MOMENT) for k in range(minutes * per_minute + 1)] for s in series]
+        self.values = [_values(s, minutes * per_minute + 1) for s in series]
         # the service's moments (no target is 0), as prefix sums: moments[k] = up moments before moment k, and
         # targeted[k] the moments with a target before k (a window without one has no share: a sum of nothing)
         self.moments, self.targeted = [0], [0]
@@ -56,6 +56,7 @@ class Timeline:
             self.sampled.append(self.sampled[-1] + seen)
         self.sums = [_prefix(s, lambda t: int(t == "1")) for s in series]
         self.counts = [_prefix(s, lambda t: int(t in ("0", "1"))) for s in series]
+        self._holds: dict[tuple[int, bool, bool], list[bool]] = {}
 
     def fires(self, rule: Rule, whole: bool, absent_is_down: bool, loop_hold: int) -> list[bool]:
         """Whether `rule` fires at each minute. `whole`: the service's own condition (else a group's branch: its
@@ -63,8 +64,15 @@ class Timeline:
         `absent_is_down`: no series at all is down (and the churn branch is read); `loop_hold`: the hold its
         crash-loop windows are twice of (its `for`, but a page held behind its relay's reads its written hold, two
         intervals shorter: model/relays.py)."""
-        holds = [self.down(m, loop_hold, whole, absent_is_down) for m in range(self.minutes + 1)]
-        return fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
+        return fires_at(self.holds(loop_hold, whole, absent_is_down), rule.for_seconds, rule.keep_firing_seconds, STEP)
+
+    def holds(self, loop_hold: int, whole: bool, absent_is_down: bool) -> list[bool]:
+        """Whether the condition holds at each minute: the same for every tier of one loop hold, and for every check
+        of one fed timeline, so replayed once (a case checking its timeline at three minutes replayed it thrice)."""
+        key = (loop_hold, whole, absent_is_down)
+        if key not in self._holds:
+            self._holds[key] = [self.down(m, loop_hold, whole, absent_is_down) for m in range(self.minutes + 1)]
+        return self._holds[key]
 
     def lately(self, at: int, hold: int, absent_is_down: bool, whole: bool = True, reports: bool = True) -> bool:
         """The crash-loop branches (service_down.loop_shares, loop_moments) at `at` seconds on the fed targets (the
@@ -75,29 +83,37 @@ class Timeline:
             return False
         window, look = 2 * hold, STEP if hold >= STEP else MOMENT
         points = range(-(-(at - hold) // look) * look, at + 1, look)
-        for point in points:
-            shares = [s for s in (self._share(i, point - window, point) for i in self.indices) if s is not None]
-            if shares and max(shares) < HALF:
-                return True
+        if any(self._every_share_below(point - window, point) for point in points):
+            return True
         if whole and (
-            not absent_is_down or all(self._share(i, at - 2 * window, at - window) is None for i in self.indices)
+            not absent_is_down or all(self._share_below(i, at - 2 * window, at - window) is None for i in self.indices)
         ):
             return False
-        return any((share := self._moment_share(point, window, whole)) is not None and share < HALF for point in points)
+        return any(self._moments_below(point, window, whole) for point in points)
 
     @property
     def indices(self) -> range:
         return range(len(self.values))
 
-    def _moment_share(self, at: int, window: int, whole: bool) -> Fraction | None:
-        """The up share of the moments in (at - window, at], a moment with no target read as 0 (`whole`) or left
-        out (a group's); None: no target at any of them."""
+    def _every_share_below(self, start: int, end: int) -> bool:
+        """Whether some target has samples in [start, end] and every such target's share there is under HALF."""
+        seen = False
+        for i in self.indices:
+            below = self._share_below(i, start, end)
+            if below is False:
+                return False
+            seen = seen or below is not None
+        return seen
+
+    def _moments_below(self, at: int, window: int, whole: bool) -> bool:
+        """Whether the up share of the moments in (at - window, at] is under HALF, a moment with no target read as
+        0 (`whole`) or left out (a group's); False when no moment there has a target."""
         first, last = (at - window) // MOMENT + 1, at // MOMENT
         targeted = self.targeted[max(last + 1, 0)] - self.targeted[max(first, 0)]
         if not targeted:
-            return None
+            return False
         up = self.moments[max(last + 1, 0)] - self.moments[max(first, 0)]
-        return Fraction(up, last - first + 1 if whole else targeted)
+        return _below_half(up, last - first + 1 if whole else targeted)
 
     def down(self, minute: int, hold: int, whole: bool, absent_is_down: bool) -> bool:
         at = minute * STEP
@@ -126,7 +142,7 @@ class Timeline:
         for point in range(-(-(at - hold) // look) * look, at + 1, look):
             read = [self._gone_moment(k, window) for k in range((point - window) // MOMENT + 1, point // MOMENT + 1)]
             counted = [v for v in read if v is not None]
-            if counted and Fraction(sum(counted), len(counted)) < HALF:
+            if counted and _below_half(sum(counted), len(counted)):
                 return True
         return False
 
@@ -144,14 +160,20 @@ class Timeline:
             return max(v[k] or 0 for v in self.values)
         return self._presence(k, window)
 
-    def _share(self, index: int, start: int, end: int) -> Fraction | None:
-        """The mean of a series' samples in [start, end] seconds (None: no sample there)."""
+    def _share_below(self, index: int, start: int, end: int) -> bool | None:
+        """Whether the mean of a series' samples in [start, end] seconds is under HALF (None: no sample there)."""
         sums, counts = self.sums[index], self.counts[index]
         low, high = max(-(-start // STEP), 0), min(end // STEP, len(sums) - 2)
         if high < low:
             return None
         count = counts[high + 1] - counts[low]
-        return Fraction(sums[high + 1] - sums[low], count) if count else None
+        return _below_half(sums[high + 1] - sums[low], count) if count else None
+
+
+def _below_half(up: int, count: int) -> bool:
+    """up / count < HALF for a positive count, in integers: a Fraction made and compared for each of ~100,000 reads
+    of a 1,000-service fleet's crash-loop cases cost more than the replay's own arithmetic."""
+    return up * HALF.denominator < HALF.numerator * count
 
 
 def _prefix(series: Samples, weight: Callable[[str], int]) -> list[int]:
@@ -161,12 +183,16 @@ def _prefix(series: Samples, weight: Callable[[str], int]) -> list[int]:
     return out
 
 
-def _value(series: Samples, at: int) -> int | None:
-    """The series' value at `at` seconds: its latest sample within the lookback, unless a staleness marker."""
-    for minute in range(min(at // STEP, len(series) - 1), -1, -1):
-        if at - minute * STEP > LOOKBACK:
-            return None
-        token = series[minute]
-        if token is not None:
-            return None if token == "stale" else int(token)
-    return None
+def _values(series: Samples, moments: int) -> list[int | None]:
+    """The series' value at each of the first `moments` moments: its latest sample within the lookback, unless a
+    staleness marker. One pass over the minutes, each moment then a lookup (it scanned back up to the lookback)."""
+    latest: list[int] = []  # per minute: the latest minute up to it with a sample or marker (-1: none)
+    for minute, token in enumerate(series):
+        latest.append(minute if token is not None else latest[-1] if latest else -1)
+    out: list[int | None] = []
+    for k in range(moments):
+        at = k * MOMENT
+        seen = latest[min(at // STEP, len(series) - 1)] if series else -1
+        token = series[seen] if seen >= 0 and at - seen * STEP <= LOOKBACK else None
+        out.append(None if token is None or token == "stale" else int(token))
+    return out
