@@ -176,3 +176,13 @@ def test_an_unreachable_pgbouncer_pages_only_through_its_reach_gauge(tmp_path: P
         checks = [{"expr": page, "eval_time": "170m", "exp_samples": [{"labels": "{}", "value": pages}]}]
         checks.append(_firing("PgbouncerWaitTooLong", "170m", 1))  # its missing-data twin, a ticket
         assert _promtool(folder, rules, "pgbouncer", series, checks) == "", name
+
+
+def test_the_warning_says_a_critical_twin_pages_for_missing_data(tmp_path: Path) -> None:
+    """A critical threshold alert's missing-data twin is critical too: the outage pages, late and as missing data.
+
+    newfleet53 replayed PgBouncer's maxwait at `tier: critical` through an hour unreachable: data="missing" fired by
+    minute 30. The warning had said "no page" only.
+    """
+    found = _validate(tmp_path, ES)
+    assert "a critical twin's page naming missing data after its hold" in found[0], found

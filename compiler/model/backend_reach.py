@@ -94,9 +94,11 @@ def _message(series: str, reach: str, backend: str) -> str:
     return (
         f"{series} is written by {backend}'s exporter only while it reaches {backend}: when it cannot, the exporter "
         f"still answers its scrape (its target's up stays 1), writes {reach} 0 and drops the series it reads from "
-        f"{backend}, so an outage of {backend} is missing data here: tickets (SLODataMissing, threshold alerts' "
-        f"twins), no page (replayed: an hour of an unreachable Elasticsearch cluster raised six tickets and no "
-        f"page); page on {reach}, e.g. metrics: {{reachable: {{selector: {reach}, type: gauge, aggregation: min}}}} "
+        f"{backend}, so an outage of {backend} is missing data here: SLODataMissing tickets and threshold alerts' "
+        f"missing-data twins at their own tier, so no page, or a critical twin's page naming missing data after its "
+        f"hold (replayed: an hour of an unreachable Elasticsearch cluster raised six tickets and no page; PgBouncer "
+        f'at a critical threshold paged data="missing" by minute 30); page on {reach}, e.g. metrics: '
+        f"{{reachable: {{selector: {reach}, type: gauge, aggregation: min}}}} "
         f"and an SLO with good_when: reachable == 1 (the gauge carries the exporter's target labels only: keep "
         f"them with service_selector: [job, instance] when the service's selector holds others); a page of the "
         f"service holds back its missing-data tickets"
