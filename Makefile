@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets routing-oracle drawn-incidents drawn-verify fuzz
+.PHONY: help setup bytecode tools e2e-tools generate check test test-all lint goldens mutation-hints bench clean drawn-fleets routing-oracle drawn-incidents drawn-verify fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -35,20 +35,37 @@ generate: setup bytecode tools ## Compile specs/ into generated/ and validate it
 check: setup bytecode ## Fail if generated/ differs from what specs/ compile to
 	$(BIN)/obsc check specs --out generated
 
+# Two tiers, decided by a committed list (tests/tiers.py; tests/conftest.py marks those modules and tests/e2e/
+# `slow`), never by timing at run time. `make test` is the inner loop: every test but the slow tier (unit, golden,
+# error goldens, CLI, schema, property tests at their own counts, promtool and amtool on the examples' output).
+# `make test-all` runs every test collected, marked or not: it is what CI runs (.ci/run).
+# `TEST_ARGS` goes to pytest (`make test TEST_ARGS='-x tests/test_cli.py'`); `TEST_JOBS=0` runs in one process.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: otherwise every xdist worker rewrites and compiles
+# the test modules again (~2 CPU-s each) and every `python -m compiler` child the tests start compiles obsc again
+# (~0.2 CPU-s each). On a fresh clone the workers, starting together, each rewrote every test module's asserts
+# (pytest's own bytecode, 1.7 CPU-s a process): one collection first fills that cache for all of them.
+# loadscope hands out one module at a time, so a module-scoped fixture (started servers, a validated tree) is set
+# up once; work stealing split modules and built such fixtures again on another worker. (loadgroup's xdist_group
+# marks are ignored by xdist 3.8 under pytest 9.)
+CPUS := $(shell $(PY) -c 'import os; print(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))')
+TEST_ARGS ?=
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
+FILL_BYTECODE = @test -d tests/__pycache__ || $(PYTEST) --collect-only -p no:cacheprovider >/dev/null
+# The fast tier is CPU-bound (no servers to wait on): one worker per CPU, each worker's collection (~8 CPU-s)
+# paid once a CPU. 2026-12-07 (round 53, 2 CPUs, loaded by other jobs): 3,472 tests, 236 and 249 CPU-s, 14:30 and
+# 9:20 wall at load 22-35 and 8-22; quiet, ~2:20 expected (CPU-s / 2, plus test_cli's ~15 CPU-s at the end).
+FAST_JOBS ?= $(CPUS)
+test: setup e2e-tools lint ## The inner loop, ~2.5 min on 2 CPUs: every test but the slow tier (tests/tiers.py)
+	$(FILL_BYTECODE)
+	$(PYTEST) -m "not slow" $(if $(filter 0,$(FAST_JOBS)),,-n $(FAST_JOBS) --dist loadscope) $(TEST_ARGS)
+
 # Three pytest workers per CPU: the end-to-end tests mostly wait (Alertmanager group_wait, rule evaluations)
 # and the CPU-bound tests fill those waits (2 CPUs, 2026-12-01, in turn: 4 workers 2:46, 6 workers 2:14 and
-# 2:10, 8 workers 2:10). loadscope hands out one module at a time, so a module-scoped
-# fixture (started servers, a validated tree) is set up once; work stealing split modules and built such
-# fixtures again on another worker. (loadgroup's xdist_group marks are ignored by xdist 3.8 under pytest 9.)
-# `make test TEST_JOBS=0` runs in one process. Bytecode is cached even where PYTHONDONTWRITEBYTECODE is
-# set: otherwise every xdist worker rewrites and compiles the test modules again (~2 CPU-s each) and every
-# `python -m compiler` child the tests start compiles obsc again (~0.2 CPU-s each).
-TEST_JOBS ?= $(shell $(PY) -c 'import os; print(3 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 3 * (os.cpu_count() or 1))')
-# On a fresh clone the workers, starting together, each rewrote every test module's asserts (pytest's own
-# bytecode, 1.7 CPU-s a process): one collection first fills that cache for all of them.
-test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
-	@test -d tests/__pycache__ || env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q --collect-only -p no:cacheprovider >/dev/null
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
+# 2:10, 8 workers 2:10, for the suite of then). The whole suite, 2026-12-07 (round 52): 2,184 CPU-s, 18:59.
+TEST_JOBS ?= $(shell echo $$((3 * $(CPUS))))
+test-all: setup e2e-tools lint ## Every test, the slow tier too (promtool replays, sweeps, live servers): what CI runs
+	$(FILL_BYTECODE)
+	$(PYTEST) $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope) $(TEST_ARGS)
 
 # Seeded fleets drawn across the spec language, each compiled with validation (tests/drawn_fleets.py), then taken
 # through check (another cwd), a second compile (another PYTHONHASHSEED), an edit's check/diff and its incremental

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from compiler.toolcheck.promtool import GO_DEFAULTS
+from tests.tiers import is_slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -198,10 +199,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Known-slow modules first (stable: tests keep their order within a module)."""
+    """Known-slow modules first (stable: tests keep their order within a module), and the slow tier marked
+    (tests/tiers.py: `make test` deselects it, `make test-all` runs it)."""
     # By the module's absolute path, as pytest holds it: a relative path made per test (4,368 of them) cost
-    # each of the 7 processes of a run 0.06 CPU-s.
+    # each of the 7 processes of a run 0.06 CPU-s. The tier is decided once per module for the same reason.
     rank = {str(ROOT / module): n for n, module in enumerate(SLOW_FIRST)}
+    slow: dict[Path, bool] = {}
+    for item in items:
+        if item.path not in slow:
+            slow[item.path] = is_slow(item.path.relative_to(ROOT).as_posix())
+        if slow[item.path]:
+            item.add_marker(pytest.mark.slow)
 
     def key(item: pytest.Item) -> int:
         return rank.get(str(item.path), len(rank))
