@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests import conftest
 from tests.conftest import ROOT
 from tests.tier_collection import partition_problems
 from tests.tiers import SLOW_FOLDERS, SLOW_MODULES, is_slow
@@ -75,6 +76,29 @@ def test_the_mark_follows_the_rule_in_this_session(request: pytest.FixtureReques
         if (item.get_closest_marker("slow") is not None) != is_slow(item.path.relative_to(ROOT).as_posix())
     ]
     assert wrong == []
+
+
+class _Item:
+    """What the conftest hook reads of a collected test: its path, and the marks it is given."""
+
+    def __init__(self, module: str) -> None:
+        self.path = ROOT / module
+        self.marks: list[str] = []
+
+    def add_marker(self, mark: pytest.MarkDecorator) -> None:
+        self.marks.append(mark.name)
+
+
+def test_the_conftest_hook_marks_exactly_the_slow_tier() -> None:
+    modules = ["tests/e2e/test_one_page.py", "tests/test_hold_feed.py", "tests/test_golden.py", "tests/test_tiers.py"]
+    items = [_Item(m) for m in modules]
+    conftest.pytest_collection_modifyitems(items)  # type: ignore[arg-type]
+    assert {str(i.path.relative_to(ROOT)): i.marks for i in items} == {
+        "tests/e2e/test_one_page.py": ["slow"],
+        "tests/test_hold_feed.py": ["slow"],
+        "tests/test_golden.py": [],
+        "tests/test_tiers.py": [],
+    }
 
 
 def test_make_test_leaves_out_the_slow_tier_and_nothing_else() -> None:
