@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.spec.discovery import discover
 from tests.cli_helpers import run_obsc
 
 PLATFORM = """\
@@ -115,3 +116,33 @@ def test_the_teams_own_link_to_its_own_file_compiles(tmp_path: Path, capsys: pyt
     code, err = _compile(tmp_path, capsys, specs)
     assert code == 0, err
     assert (tmp_path / "out/grafana/dashboards/teams/bravo/draft.json").exists()
+
+
+def test_a_link_and_its_file_named_one_by_one_are_read_once_at_the_file(tmp_path: Path) -> None:
+    """Files named one by one (the API's discover; the CLI drops a repeat before): bravo's own link beside its spec is
+    the spec again, read at the spec's path (review53: the named file's link check dropped read it twice)."""
+    specs = _tree(tmp_path)
+    (specs / "teams/bravo/copy.yaml").symlink_to("search.yaml")
+    spec, link = (str(specs / "teams/bravo" / name) for name in ("search.yaml", "copy.yaml"))
+    found, _, problems = discover([spec, link])
+    assert found == [spec]
+    assert [(p.location.file, p.message) for p in problems] == [
+        (link, f"is {spec} again, reached through a symlink: a file is read once, at that path; not read here")
+    ]
+
+
+def test_a_platform_file_reached_again_through_a_link_is_read_once_at_its_path(tmp_path: Path) -> None:
+    """A link in alpha's folder to the tree's platform.yaml reaches it again: refused at the link, the
+    platform read once (review53: the platform left out of the files taken at their own path passed every test)."""
+    specs = _tree(tmp_path)
+    (specs / "teams/bravo/.drafts").rename(tmp_path / "elsewhere")
+    (specs / "teams/alpha/platform.yaml").symlink_to("../../platform.yaml")
+    _, platforms, problems = discover([str(specs)])
+    assert platforms == [f"{specs}/platform.yaml"]
+    assert [(p.location.file, p.message) for p in problems] == [
+        (
+            f"{specs}/teams/alpha/platform.yaml",
+            f"is {specs}/platform.yaml again, reached through a symlink: a file is read once, at that path; not "
+            "read here",
+        )
+    ]
