@@ -146,3 +146,31 @@ def test_a_platform_file_reached_again_through_a_link_is_read_once_at_its_path(t
             "read here",
         )
     ]
+
+
+def test_a_linked_draft_with_a_schema_error_is_refused_for_the_link_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every error at once: a draft with a misspelt key, read through alpha's link, is refused for its link beside
+    the key (review53: the pruned document, which a spec with schema errors is modelled from, lost its links)."""
+    specs = _tree(tmp_path)
+    draft = specs / "teams/bravo/.draft.yaml"
+    draft.write_text(draft.read_text() + "colour: red\n")
+    (specs / "teams/alpha/draft.yaml").symlink_to("../bravo/.draft.yaml")
+    code, err = _compile(tmp_path, capsys, specs)
+    assert code == 2, err
+    assert "colour" in err, err
+    assert f"{specs}/teams/alpha/draft.yaml:3:7 $.team: only specs below {specs}/teams/bravo/ may belong" in err, err
+
+
+def test_a_link_in_a_folder_named_like_the_teams_is_outside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`teams/bravo-old` is not bravo's folder though its name starts as bravo's does (review53: the link's folder
+    compared by prefix without the separator compiled bravo's draft)."""
+    specs = _tree(tmp_path)
+    (specs / "teams/bravo-old").mkdir()
+    (specs / "teams/bravo-old/draft.yaml").symlink_to("../bravo/.draft.yaml")
+    code, err = _compile(tmp_path, capsys, specs)
+    assert code == 2, err
+    assert f"this one is read through a symlink in {specs}/teams/bravo-old, outside that folder" in err, err
