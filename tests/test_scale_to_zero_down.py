@@ -126,3 +126,22 @@ def test_its_generated_service_down_cases_pass_promtool(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_split_service_that_scales_to_zero_reads_no_group_gone_at_each_crash(tmp_path: Path) -> None:
+    """Its groups scale to zero and back at quiet hours: no group's ServiceDown reads a group gone twice as a crash
+    loop (service_down.loop_gone), which the default (absent is down) does. review53: keyalerts passing `True` for
+    `absent_is_down` passed every test (the unit test calls group_down_expr itself)."""
+    spec = IDLE.replace("selector: {job: renderer}", "selector: {job: renderer}\ntargets: {job: renderer}")
+    spec = spec.replace(
+        "sli: {errors: errors, total: requests}}", "sli: {errors: errors, total: requests}, by: [cluster]}"
+    )
+    idle = _service_down(_files(tmp_path, spec))
+    default = _service_down(_files(tmp_path, spec.replace("{service_down: {missing: ignore}}", "{}")))
+    assert "sum by (cluster)" in idle and "resets(" in default
+    assert "resets(" not in idle
+
+
+def _service_down(files: dict[str, str]) -> str:
+    groups = yaml.safe_load(files[names.prometheus_rules_path("renderer")])["groups"]
+    return next(r["expr"] for g in groups for r in g["rules"] if r.get("alert") == "ServiceDown")
