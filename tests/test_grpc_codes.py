@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from compiler.api import CompileOptions, load_fleet
-from compiler.model.grpc_codes import grpc_code_warnings
+from compiler.model.grpc_codes import grpc_code_warnings, vocabulary
+from compiler.model.promql import Matcher
 from tests.cli_helpers import run_obsc
 from tests.platform_text import sink_platform
 
@@ -153,3 +154,10 @@ def test_upper_case_code_names_are_read_and_answered_in_upper_case(
 def test_upper_case_codes_the_spec_names_are_not_warned_of(tmp_path: Path, selector: str) -> None:
     # Read as numbers, every caller's code passed a !~ of names: the careful spec was warned that it counted them.
     assert _warnings(tmp_path, "errors", selector) == []
+
+
+@pytest.mark.parametrize(("label", "usual"), [("grpc_status", "14"), ("grpc_code", "Unavailable")])
+def test_matchers_writing_no_code_read_the_labels_usual_vocabulary(label: str, usual: str) -> None:
+    """Linkerd's numbers in grpc_status, go-grpc-prometheus's names in grpc_code, when the matchers write no code of
+    either vocabulary (review53: grpc_status's vocabularies listed upper case first passed every test)."""
+    assert vocabulary(label, [Matcher(label, "!=", "")])["Unavailable"] == usual
