@@ -97,6 +97,7 @@ alerts: {{traffic_anomaly: false}}
     [
         ("etcd_server_leader_changes_seen_total", "counts the etcd cluster's leader elections, and every member"),
         ("etcd_mvcc_db_total_size_in_bytes", "is one etcd member's copy of the whole keyspace"),
+        ("etcd_mvcc_db_total_size_in_use_in_bytes", "is one etcd member's copy of the whole keyspace"),  # review53
         ("etcd_server_quota_backend_bytes", "is one etcd member's copy of the whole keyspace"),
     ],
 )

@@ -72,3 +72,16 @@ def test_a_relay_said_or_the_targets_own_job_is_not_warned_of(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fields: dict[str, str]
 ) -> None:
     assert "is an OpenTelemetry SDK's" not in _err(tmp_path, capsys, **fields)
+
+
+def test_targets_without_a_job_matcher_are_not_warned_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`targets:` naming no job says nothing of whose `up` it is (review53: judged as another job than the
+    selector's, the warning was given without one)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.format(job="shop/checkout-api", via="", **STABLE).replace(
+        "targets: {job: otel-collector}", "targets: {namespace: shop}"
+    )
+    (tmp_path / "checkout-api.yaml").write_text(spec)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    assert "is an OpenTelemetry SDK's" not in result.err
