@@ -85,3 +85,26 @@ def test_targets_without_a_job_matcher_are_not_warned_of(tmp_path: Path, capsys:
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 0, result.err
     assert "is an OpenTelemetry SDK's" not in result.err
+
+
+def test_grpcs_plugin_series_under_another_job_is_warned_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """gRPC's OpenTelemetry plugin pushed through a collector (review53: its series dropped from the SDK names
+    passed every test)."""
+    series = "grpc_server_call_duration_seconds"
+    err = _err(tmp_path, capsys, series=series, status="grpc_status", latency=series)
+    assert f"{series}_count is an OpenTelemetry SDK's" in err, err
+
+
+def test_the_warning_stands_at_the_first_metric_in_the_spec_whatever_the_slo_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The latency SLO listed first reads `latency` (line 9); the warning stands at `requests` (line 7), the first
+    in the file (review53: the first metric of the first SLO passed every test)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.format(job="shop/checkout-api", via="", **STABLE)
+    lines = spec.splitlines(keepends=True)
+    availability, latency = lines[-2], lines[-1]
+    (tmp_path / "checkout-api.yaml").write_text("".join([*lines[:-2], latency, availability]))
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    assert "checkout-api.yaml:7:13 $.metrics.requests: warning:" in result.err, result.err
