@@ -111,3 +111,10 @@ def test_the_note_names_three_alerts_and_counts_the_rest() -> None:
     note = kept_across_restart({"shop": [{"name": "obsc-shop-key", "rules": [*rules, recording]}]})
     assert note is not None and note.service == "shop"
     assert "5 alerting rules of 1 service loaded here carry it (A0, A1, A2 and 2 more; up to 5m)" in note.message
+
+
+def test_three_alerts_are_named_without_a_count() -> None:
+    """Exactly three names: all shown, no " and 0 more" (review53: the count given from three on passed)."""
+    rules = [{"type": "alerting", "name": f"A{n}", "keepFiringFor": 60} for n in range(3)]
+    note = kept_across_restart({"shop": [{"name": "obsc-shop-key", "rules": rules}]})
+    assert note is not None and "carry it (A0, A1, A2; up to 1m)" in note.message, note
