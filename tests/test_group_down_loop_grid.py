@@ -155,9 +155,10 @@ def _firing(tmp_path: Path, capsys: pytest.CaptureFixture[str], cells: list[Cell
             cell = cells[int(named.group(1))].name
         elif at := re.search(r"time: (?:(\d+)h)?(?:(\d+)m)?(?:\d+s)?,", line):  # promtool's 1h1m, 0s
             minute = 60 * int(at.group(1) or 0) + int(at.group(2) or 0)
-        elif cell is not None and minute is not None and "alertname=" in line:
-            region = re.search(r'region="([^"]+)"', line)
-            fired[cell].setdefault(region.group(1) if region else "whole", []).append(minute)
+        elif cell is not None and minute is not None and "got:" in line:  # every firing alert on one line
+            for sample in re.findall(r"\{[^}]*alertname=[^}]*\}", line):
+                region = re.search(r'region="([^"]+)"', sample)
+                fired[cell].setdefault(region.group(1) if region else "whole", []).append(minute)
     return fired
 
 
