@@ -11,7 +11,10 @@ label values, objectives to 99.999%, ingest delays, traffic-anomaly tiers. Round
 Pushgateway jobs, CronJobs, proxy latency thresholds, crash-loop holds, two relays, a grouped relay, large floors.
 Round 52 draws what round 51 added (tests/drawn_round52.py, a fifth seeded source; `--level 51` draws round 51's
 fleets): group loops, evaluation intervals of 30s-5m, a relay kept by cluster and region, newcomer-shaped services
-with round 51's warnings, team folders (`team_spec_dir`), large floors on them.
+with round 51's warnings, team folders (`team_spec_dir`), large floors on them. Round 53 draws what round 52 added
+(tests/drawn_round53.py, a sixth seeded source; `--level 52` draws round 52's fleets): short-lived tasks kept by a
+group (each restart a new instance) under page holds of 1m-10m and over, gRPC status by upper-case name, etcd's
+per-member copies, OpenTelemetry applications behind a collector relay, symlinks in team folders.
 
 obsc must never fail its own generated tests: exit 1 (promtool or amtool rejected a case obsc wrote), 70 or a
 traceback is a bug, and so is an exit 2 whose message names no file. tests/drawn_fleets.py draws whole fleets
@@ -36,6 +39,7 @@ from tests.drawn_fleets import LOCATED, seed_list
 from tests.drawn_relays import widen
 from tests.drawn_round51 import widen51
 from tests.drawn_round52 import spec_folder, widen52
+from tests.drawn_round53 import links53, widen53
 
 HOLDS = ["0s", "15s", "30s", "1m", "2m", "3m", "5m", "10m", "15m", "30m", "1h"]
 PAIR_HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h"]
@@ -234,11 +238,12 @@ class Drawer:
 
 
 def draw(
-    seed: int, widened: bool = True, level: int = 52
+    seed: int, widened: bool = True, level: int = 53
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
     """The platform, the service and the other specs (by file stem) of `seed`; `widened`: with round 49's draws
     and round 50's relays (tests/drawn_relays.py); `level` 51 adds round 51's (tests/drawn_round51.py), 52 round
-    52's too (tests/drawn_round52.py); 50 draws the fleet the seed drew in round 50."""
+    52's too (tests/drawn_round52.py), 53 round 53's (tests/drawn_round53.py); 50 draws the fleet the seed drew in
+    round 50."""
     drawer = Drawer(seed, widened)
     platform, service = drawer.platform(), drawer.service()
     if not widened:
@@ -246,15 +251,26 @@ def draw(
     others = widen(seed, platform, service)
     if level >= 51:
         others = widen51(seed, platform, service, others)
-    return platform, service, widen52(seed, platform, service, others) if level >= 52 else others
+    if level >= 52:
+        others = widen52(seed, platform, service, others)
+    return platform, service, widen53(seed, platform, service, others) if level >= 53 else others
 
 
-def write(seed: int, specs: Path, widened: bool = True, level: int = 52) -> None:
+def write(seed: int, specs: Path, widened: bool = True, level: int = 53) -> None:
+    """The seed's fleet under `specs`; from level 53, some team specs read through symlinks (links53)."""
     platform, service, others = draw(seed, widened, level)
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
-    for stem, spec in {"batch": service, **others}.items():
-        path = specs / spec_folder(platform, str(spec["team"])) / f"{stem}.yaml"
+    fleet = {"batch": service, **others}
+    paths = {stem: spec_folder(platform, str(spec["team"])) + f"{stem}.yaml" for stem, spec in fleet.items()}
+    stems = {stem: str(spec["team"]) for stem, spec in fleet.items()}
+    for link, target, written in links53(seed, platform, stems) if level >= 53 else []:
+        paths[written.rsplit("/", 1)[-1].removesuffix(".yaml")] = written
+        (specs / link).parent.mkdir(parents=True, exist_ok=True)
+        if not (specs / link).is_symlink():
+            (specs / link).symlink_to(target)
+    for stem, spec in fleet.items():
+        path = specs / paths[stem]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(spec, sort_keys=False, width=1 << 16, allow_unicode=True))
 
@@ -271,7 +287,7 @@ def main() -> int:
     parser.add_argument("seeds", help="e.g. 1-300 or 4,9,12")
     parser.add_argument("--keep", type=Path, help="keep each drawn fleet under DIR/<seed>")
     parser.add_argument(
-        "--level", type=int, choices=(50, 51, 52), default=52, help="50, 51: the fleets that round drew"
+        "--level", type=int, choices=(50, 51, 52, 53), default=53, help="50-52: the fleets that round drew"
     )
     args = parser.parse_args()
     bad = 0

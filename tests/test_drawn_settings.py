@@ -18,7 +18,8 @@ import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
-from tests.drawn_settings import draw, verdict, write
+from tests.drawn_round53 import links53
+from tests.drawn_settings import draw, seconds, verdict, write
 
 
 @pytest.mark.parametrize("seed", [1, 7, 40, 151, 198, 302])
@@ -88,3 +89,58 @@ def test_round_52_draws_over_round_51s_fleet() -> None:
     shapes = {"cluster-dns", "kube-apiserver", "shop-web", "api-haproxy", "orders-queue", "catalog-db", "billing-jobs"}
     wanted = {"every 30s", "every 45s", "every 2m", "every 5m", "team folders", "group loops", "relayed group loops"}
     assert shapes | wanted | {"large floor", "relay by cluster and region"} <= seen
+
+
+ROUND_52_SEEDS_1015_1214 = "e0eacdf366085fddc000a9536c7fded4e55862e2c9e541403908981c15f45893"  # main 44bdda31's draw()
+
+
+def test_round_52s_fleets_are_still_drawn_beneath_round_53s() -> None:
+    assert _digest([draw(seed, level=52) for seed in range(1015, 1215)]) == ROUND_52_SEEDS_1015_1214
+    for seed in range(1101, 1201):
+        platform, _, others = draw(seed)
+        assert set(draw(seed, level=52)[2]) <= set(others)
+        assert platform["teams"].keys() >= draw(seed, level=52)[0]["teams"].keys()
+
+
+def test_round_53_draws_over_round_52s_fleet() -> None:
+    """Each of round 53's draws is reached over seeds 1101-1200."""
+    seen: set[str] = set()
+    for seed in range(1101, 1201):
+        platform, service, others = draw(seed)
+        seen.update(k for k in others if k in {"pricing-grpc", "etcd-main", "otel-gw", "checkout-api", "legacy-web"})
+        tasks = others.get("task-runner")
+        if tasks is not None:
+            down = tasks["alerts"]["service_down"]
+            held = seconds(down["critical"]["for"])
+            seen.add("tasks paged 1m-10m" if 60 <= held <= 600 else "tasks paged over 10m")
+            seen.update("tasks ticket over 10m" for tier in ("warning",) if tier in down)
+            seen.update("tasks scale to zero" for key in down if key == "missing")
+            seen.update("relayed tasks" for key in tasks if key == "relay")
+        if "pricing-grpc" in others:
+            seen.add(
+                "grpc counts every non-OK" if "!" in others["pricing-grpc"]["metrics"]["errors"] else "grpc by name"
+            )
+        if "etcd-main" in others:
+            seen.add(f"etcd elections at {others['etcd-main']['metrics']['elections']['aggregation']}")
+        stems = {stem: str(spec["team"]) for stem, spec in {"batch": service, **others}.items()}
+        for _, target, _ in links53(seed, platform, stems):
+            seen.add("linked folder" if target == ".v2" else "foreign link" if target.startswith("..") else "link")
+    wanted = {"pricing-grpc", "etcd-main", "otel-gw", "checkout-api", "legacy-web", "relayed tasks"}
+    wanted |= {"tasks paged 1m-10m", "tasks paged over 10m", "tasks ticket over 10m", "tasks scale to zero"}
+    wanted |= {"grpc counts every non-OK", "grpc by name", "etcd elections at sum", "etcd elections at max"}
+    assert wanted | {"link", "linked folder", "foreign link"} <= seen
+
+
+@pytest.mark.parametrize(("seed", "refused"), [(1130, False), (1147, True)])
+def test_symlinked_team_specs_compile_and_a_foreign_link_is_refused_at_its_team(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: int, refused: bool
+) -> None:
+    """Seed 1130 reads specs through a link to its team's dot folder and a team's linked folder; seed 1147 reads
+    team payments' draft through a link in team web's folder, which obsc refuses at the spec's `team:`."""
+    write(seed, tmp_path / "specs")
+    assert any(path.is_symlink() for path in (tmp_path / "specs").rglob("*"))
+    done = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(tmp_path / "out"), "--no-validate", "-q")
+    assert verdict(done.code, done.err) == ""
+    assert done.code == (2 if refused else 0), done.err[-3000:]
+    if refused:
+        assert "$.team: " in done.err and "through a symlink in " in done.err and "remove the link" in done.err
