@@ -213,7 +213,7 @@ def started_by_counted_short(
     selector: str,
     held: str,
     paged: str = "",
-    up: str = "",
+    up: tuple[str, str] = ("", ""),
 ) -> list[str]:
     """`holds` with a page pair's short window's start side (the line `  <short> > <line>`) over the line only if it
     stays so without its newest failure (`S > line and (E x N - 1 > T x N x line or ...)`: its failures less one
@@ -262,25 +262,32 @@ def started_by_counted_short(
     if slo.sli.kind in SLICE_KINDS:
         bad, slices = (f"{name(window.short)}{selector}" for name in (names.sli_bad_slices, names.sli_slices))
         again = f"{bad} - {LESS_ONE} > {slices} * {threshold}"
-        if floored:  # after a page, the new burn's own bad slices meet the floor (round 50)
-            again += f" and ({bad} >= {floor} or {bad} and {on} {up})"  # unless a page is up: a hand-over
         first = f"{short} unless {on} {paged}"  # no page of the SLO fired within the long window
-        start = f"  ({over} and ({again} or {first}) or {over} {held})"
-        return [start if line == f"  {over}" else line for line in holds]
+        start = f"({over} and ({again} or {first}) or {over} {held})"
+        if floored:  # after a page, the new burn's own bad slices meet the floor (round 50)
+            start = _floored(start, bad, floor, f"{slices} * {threshold}", on, paged, up)
+        return [f"  {start}" if line == f"  {over}" else line for line in holds]
     if slo.sli.kind in UNCOUNTED_KINDS:
         return holds
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
     lone = f"{shown} <= {decimal_text(LONE_FAILURE)}"
-    if floored:  # after a page: less one over the line, and the floor of its own (round 50)
-        # a page fired, none is up (a hand-over's is: round 51), and the short window is under the floor; the
-        # floor is waived while a page is up, one failure's start (`lone`) is not (round 52)
-        again = f"({failed} < {floor} and {on} {paged} unless {on} {up})"
-        first = f"{failed} - {LESS_ONE} > {shown} or {lone} unless {on} {paged}"
-        start = f"  ({over} and (({first}) unless {again}) or {over} {held})"
-    else:  # after a page: failures less one over the line (a first page only may start on one, round 49)
-        start = f"  ({over} and ({failed} - {LESS_ONE} > {shown} or {lone} unless {on} {paged}) or {over} {held})"
-    return [start if line == f"  {over}" else line for line in holds]
+    # after a page: failures less one over the line (a first page only may start on one, round 49)
+    start = f"({over} and ({failed} - {LESS_ONE} > {shown} or {lone} unless {on} {paged}) or {over} {held})"
+    if floored:  # and the floor of its own (round 50)
+        start = _floored(start, failed, floor, shown, on, paged, up)
+    return [f"  {start}" if line == f"  {over}" else line for line in holds]
+
+
+def _floored(start: str, count: str, floor: str, shown: str, on: str, paged: str, up: tuple[str, str]) -> str:
+    """`start` (its own side, `S > L` with its hold) refused while a page fired within the long window, none is up,
+    and the short window's `count` of failures (bad slices) is under the `floor`. A page up waives the floor (a
+    hand-over, round 51) only where a burn at the line `shown` there is one failure or more: there the start's
+    failures less one over the line say burn. In a thinner window few failures are the strays the floor is for
+    (round 53). Both sides, so a pair that started while a page was up is held by its own pending ALERTS only
+    while it is: its `for` once outlived the page and paged again (round 53)."""
+    waived = f"({shown} >= {ONE_SHOWN} and {on} {up[0]} or {count} {up[1]})"
+    return f"({start} unless ({count} < {floor} and {on} {paged} unless {waived}))"
 
 
 def restart_floor(min_bad_events: int) -> int:
