@@ -80,18 +80,40 @@ def stray_states(
         title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}{page}: {verb[held, fires]}"
         rows = [(title, state, fires)]
         if floor and paged and not fires and not held and failed < floor and pages:  # a page pair up (round 51)
-            # waives the floor: failures less one over the line start it (a hand-over); one failure, a stray in the
-            # page's kept tail, does not (round 52): that row stands in for the one without a page up
-            up = dataclasses.replace(state, held=frozenset({pages[0].name}), _windows={})
-            waived = failed - 1 > shown
-            said = "a hand-over): starts it" if waived else "a stray in its kept tail): starts nothing"
-            said = f"the {pages[0].long}/{pages[0].short} page up ({said}"
-            with_up = (title.replace(verb[held, fires], said), up, waived)
-            rows = [*rows, with_up] if waived else [with_up]
+            rows = _with_page_up(rows[0], failed, shown, pages[0], verb[held, fires])
+            other = _PAGE_UP[shown < 1]  # `_floored`'s: the other side of `>= 1` (its shown), under the floor
+            if failed > 1 and other[1] < floor and line * other[1] < other[0]:
+                again = pair_state(w, line * ABOVE, off_ties(line * other[1] / other[0]), total)
+                again.totals[w.short_seconds], again.paged = shows(other[0], line, w.short_seconds), True
+                said = f"{decimal_text(other[1])} failures among events for {decimal_text(other[0])} at the line"
+                named = f"{where} {w.long} at 1.25x, the {w.short} over it with {said}{page}: starts nothing"
+                rows += _with_page_up((named, again, False), other[1], other[0], pages[0], "starts nothing")
         out += rows
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))
     return out
+
+
+# (failures at the line, failures) of two windows under any restart floor `_with_page_up` reads (3 or more), beside
+# a `_floored` row on the other side of the waiver's `>= 1`: a burn at the line shows 0.8 of a failure (a page up
+# waives nothing: kills `>= 0.999999` lowered by 40% or flipped) or 1.2 (it waives the floor: raised by half)
+_PAGE_UP = ((Decimal("0.8"), Decimal("1.9")), (Decimal("1.2"), Decimal("2.4")))
+
+
+def _with_page_up(
+    row: tuple[str, _State, bool], failed: Decimal, shown: Decimal, page: BurnWindow, verb: str
+) -> list[tuple[str, _State, bool]]:
+    """A row after a page, under the floor, with the `page` pair up (round 51): the floor is waived where a burn at
+    the line shows one failure or more (`shown`) and failures less one are over it (a hand-over: starts it,
+    beside the row without the page up). In a thinner window neither one failure (a stray in the page's kept
+    tail, round 52) nor two (round 53) starts it: that row stands in for the one without a page up."""
+    title, state, _ = row
+    up = dataclasses.replace(state, held=frozenset({page.name}), _windows={})
+    waived = failed - 1 > shown >= 1
+    strays = "a stray" if failed == 1 else "strays"
+    said = "a hand-over): starts it" if waived else f"{strays} in its kept tail): starts nothing"
+    with_up = (title.replace(verb, f"the {page.long}/{page.short} page up ({said}"), up, waived)
+    return [row, with_up] if waived else [with_up]
 
 
 def _floored(floor: int, line: Decimal) -> tuple[tuple[Decimal, Decimal, bool, bool, bool], ...]:

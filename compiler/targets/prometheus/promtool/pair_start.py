@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from compiler.model.units import decimal_text
-from compiler.targets.prometheus.counted_short import LESS_ONE, LONE_FAILURE
+from compiler.targets.prometheus.counted_short import LESS_ONE, LONE_FAILURE, ONE_SHOWN
 from compiler.targets.prometheus.promtool.peak_gate import rule_floor
 
 
@@ -23,6 +23,7 @@ class _State(Protocol):
 Over = tuple[float, bool]  # the start's `S > L`: its line's factor, flipped (lane_faults)
 _LONE_FAILURE = float(LONE_FAILURE)
 _LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
+_ONE_SHOWN = float(ONE_SHOWN)  # "a burn at the line shows one failure" (counted_short.ONE_SHOWN)
 
 
 def starts(
@@ -41,21 +42,40 @@ def starts(
     failure only unless `paged` (a page of its SLO fired within its long window, or one is up). A time-slice one
     (`sliced`) starts over the line unless `paged`, then only while its bad slices less one stay over it. Once
     `paged`, either also needs `floor` failures (bad slices) of its own in the window (counted_short.restart_floor;
-    0: none asked), unless `up` (a page pair of its SLO firing now: counted_short.paged_now, a hand-over), which
-    waives the floor only: one failure in a page's kept tail starts nothing (round 52).
+    0: none asked), unless `up` (a page pair of its SLO firing now: counted_short.paged_now, a hand-over) where a
+    burn at the line shows one failure or more in the window (`floored`), which waives the floor only: one failure
+    in a page's kept tail starts nothing (round 52), nor do two in a thinner window (round 53).
     `over`: the start's own `S > L` as a mutant reads it, its line times a factor and whether it is flipped (the
     lane judge's faults of that comparison alone; the less-one and the floor keep the line as written)."""
     factor, flipped = over
     ratio = state.ratio(seconds)
     above = ratio < line if flipped else ratio > line * factor
+    under = paged and floored(state, seconds, line, sliced, floor, up)
     if sliced:
-        bad, slices = (
-            float(decimal_text(n.normalize())) for n in (state.bad_slices(seconds), state.total_of(seconds) * seconds)
-        )
-        return above and (not paged or (bad - _LESS_ONE > slices * line and (bad >= rule_floor(floor) or up)))
+        bad, slices = _counts(state, seconds)
+        return above and (not paged or bad - _LESS_ONE > slices * line and not under)
     total, _, bad, _ = state.window(seconds)
-    shown, under = float(decimal_text(total)) * seconds * line, paged and not up and bad * seconds < rule_floor(floor)
+    shown = float(decimal_text(total)) * seconds * line
     return above and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and not paged)) and not under
+
+
+def floored(state: _State, seconds: int, line: float, sliced: bool, floor: float, up: bool) -> bool:
+    """Whether the window holds fewer failures (bad slices) than the restart `floor` (0: none asked) and no page
+    pair `up` waives it (counted_short._floored): `up` waives it only where a burn at the `line` shows one failure
+    (bad slice) or more in the window (round 53)."""
+    if sliced:
+        count, slices = _counts(state, seconds)
+        shown = slices * line
+    else:
+        total, _, bad, _ = state.window(seconds)
+        count, shown = bad * seconds, float(decimal_text(total)) * seconds * line
+    return count < rule_floor(floor) and not (up and shown >= _ONE_SHOWN)
+
+
+def _counts(state: _State, seconds: int) -> tuple[float, float]:
+    """A time-slice window's bad slices and slices, as recorded."""
+    bad, slices = (state.bad_slices(seconds), state.total_of(seconds) * seconds)
+    return float(decimal_text(bad.normalize())), float(decimal_text(slices.normalize()))
 
 
 def own_page_stops(state: _State, seconds: int, line: float, sliced: bool, floor: float) -> bool:

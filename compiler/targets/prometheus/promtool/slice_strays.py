@@ -23,6 +23,11 @@ _SLICE_STRAYS = (
     (ABOVE, Decimal("1.75"), True, True, True),
 )
 
+# (bad slices at the line, bad slices) under a restart floor (3 or more), another page pair up: it waives the floor
+# where a burn at the line shows a bad slice or more (1.2: starts it; kills the waiver's `>= 0.999999` raised by
+# half), not in a thinner window (0.8: starts nothing; lowered by 40% or flipped, and round 52's text), round 53
+_PAGE_UP = ((Decimal("0.8"), Decimal("1.9")), (Decimal("1.2"), Decimal("2.4")))
+
 
 def slice_stray_states(
     where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...], floor: int = 0
@@ -46,7 +51,8 @@ def slice_stray_states(
     out = []
     rows = [(s, b, p, h, f and (not p or h or b >= floor)) for s, b, p, h, f in _SLICE_STRAYS]
     rows += [(Decimal(2), floor + Decimal("0.25"), True, False, True)] if floor else []
-    for shown, bad, paged, held, fires in rows:
+    up = [(shown, bad, True, False, shown >= 1) for shown, bad in _PAGE_UP if bad < floor] if pages else []
+    for shown, bad, paged, held, fires in rows + up:
         if held:  # slices enough to pass the short window's gate; at a high line halfway to 1
             shown, bad = SLICE_GATE, SLICE_GATE * bad / shown
             if line * bad / shown >= 1:
@@ -57,11 +63,15 @@ def slice_stray_states(
         state = pair_state(w, line * ABOVE, ratio, total)
         state.totals[w.short_seconds] = shows(shown, line, w.short_seconds)
         state.held, state.paged = (frozenset({w.name}) if held else frozenset()), paged
+        if (shown, bad) in _PAGE_UP and paged and not held:  # with the page of another pair up
+            state.held = frozenset({pages[0].name})
         others = {s for v in pages for s in (v.short_seconds, v.long_seconds)} - {w.short_seconds, w.long_seconds}
         for other in others if not paged and not held else ():  # a start on one slice: no page beside it
             state.totals[other] = total
         said = f"{decimal_text(bad)} bad slices among slices for {decimal_text(shown)} at the line"
         page = f", a page fired within the {w.long}" if paged and not held else ""
+        if (shown, bad) in _PAGE_UP and paged and not held:
+            page += f" and the {pages[0].long}/{pages[0].short} page up ({'a hand-over' if fires else 'strays'})"
         verb = "alerting, holds" if held else "starts it" if fires else "starts nothing"
         out.append((f"{where} {w.long} at 1.25x, the {w.short} over it with {said}{page}: {verb}", state, fires))
     return out

@@ -31,7 +31,7 @@ from compiler.targets.prometheus.counted_short import (
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside, history_start, seen_since
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.pair_start import starts
+from compiler.targets.prometheus.promtool.pair_start import floored, starts
 from compiler.targets.prometheus.promtool.peak_gate import dense_peak, rule_floor
 from compiler.targets.prometheus.promtool.series import constant, fed
 from compiler.targets.prometheus.promtool.slice_counts import counted, sliced_windows
@@ -140,7 +140,10 @@ def short_holds(
         up = bool(state.held & pages)  # a held page pair's ALERTS: firing now (the injected page resolved: Feed)
         paged = state.paged or up
         starting = starts(state, w.short_seconds, threshold, sliced, paged, floor, up=up)
-        return not started or state.holding(w) or starting
+        # the floor refuses its own pending hold too, not its firing one (counted_short._floored, round 53)
+        refused = paged and w.name not in state.held and floored(state, w.short_seconds, threshold, sliced, floor, up)
+        if not started or starting or (state.holding(w) and not refused):
+            return True
     reads = (*steps, w.long_seconds)
     kept = thin and kept_within_one(w)  # a ticket pair's: one failure more than it holds
     if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept) or not state.holding(
