@@ -147,9 +147,10 @@ def test_a_counted_step_joins_lanes_and_a_step_joined_otherwise_does_not() -> No
 
 
 def test_a_floored_event_count_page_start_joins_lanes(tmp_path: Path) -> None:
-    """Under a restart floor (min_bad_events) the event-count page's start reads `E * N < F and on (...) <page
-    fired> unless on (...) <page up>` (round 51's waiver): the lanes read that shape (review52's hand mutant
-    reading round 50's shape, without the waiver, ran no floored event-count SLO in lanes and passed)."""
+    """Under a restart floor (min_bad_events) the event-count page's start is refused on `E * N < F and on (...)
+    <page fired> unless (T * N * L >= 1 and on (...) <page up> or E * N and on (...) <its own page up>)` (round 51's
+    waiver, round 53's counted window): the lanes read that shape (review52's hand mutant reading round 50's shape,
+    without the waiver, ran no floored event-count SLO in lanes and passed)."""
     spec = SPEC.format(floor=50, sli=SLIS["events"])
     (tmp_path / "platform.yaml").write_text(sink_platform())
     (tmp_path / "vault.yaml").write_text(spec)
@@ -161,5 +162,5 @@ def test_a_floored_event_count_page_start_joins_lanes(tmp_path: Path) -> None:
         for r in g["rules"]
         if r.get("labels", {}).get("severity") == "critical" and "burn_window" in r.get("labels", {})
     ]
-    assert pages and all(" unless on (service, slo) ALERTS{" in expr for expr in pages), pages
+    assert pages and all(" >= 0.999999 and on (service, slo) ALERTS{" in expr for expr in pages), pages
     assert joins_lanes([_rule(expr) for expr in pages])

@@ -253,7 +253,9 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         up = counted_short.paged_now(alert.name, read)
         firing = label_selector({**read, **own_alert_labels(alert), names.LABEL_ALERTSTATE: "firing"})
         up_or_own = (up, f"{on} {names.ALERTS_SERIES}{firing}")  # a page pair firing; this one
-        holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held, paged, up_or_own)
+        holds = counted_short.started_by_counted_short(
+            holds, slo, w, short, threshold, selector, held, paged, up_or_own
+        )
         pairs = [a.window for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name]
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector, pairs)]
         guard = decimal_text(count_floor(slo.min_bad_events))

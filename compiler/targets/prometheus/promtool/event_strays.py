@@ -81,13 +81,13 @@ def stray_states(
         rows = [(title, state, fires)]
         if floor and paged and not fires and not held and failed < floor and pages:  # a page pair up (round 51)
             rows = _with_page_up(rows[0], failed, shown, pages[0], verb[held, fires])
-            other = _PAGE_UP[shown < 1]  # `_floored`'s: the other side of `>= 1` (its shown), under the floor
-            if failed > 1 and other[1] < floor and line * other[1] < other[0]:
-                again = pair_state(w, line * ABOVE, off_ties(line * other[1] / other[0]), total)
-                again.totals[w.short_seconds], again.paged = shows(other[0], line, w.short_seconds), True
-                said = f"{decimal_text(other[1])} failures among events for {decimal_text(other[0])} at the line"
+            flip = _PAGE_UP[shown < 1]  # `_floored`'s: the flip side of `>= 1` (its shown), under the floor
+            if failed > 1 and flip[1] < floor and line * flip[1] < flip[0]:
+                again = pair_state(w, line * ABOVE, off_ties(line * flip[1] / flip[0]), total)
+                again.totals[w.short_seconds], again.paged = shows(flip[0], line, w.short_seconds), True
+                said = f"{decimal_text(flip[1])} failures among events for {decimal_text(flip[0])} at the line"
                 named = f"{where} {w.long} at 1.25x, the {w.short} over it with {said}{page}: starts nothing"
-                rows += _with_page_up((named, again, False), other[1], other[0], pages[0], "starts nothing")
+                rows += _with_page_up((named, again, False), flip[1], flip[0], pages[0], "starts nothing")
         out += rows
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))

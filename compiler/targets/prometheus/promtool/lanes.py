@@ -87,38 +87,44 @@ def _started(over: str) -> str:
     `(S > L and (B - 1 > C * L or S unless on (...) max_over_time(ALERTS{...}[W])) or S > L and on (...) ...)`, its
     bad slices B and slices C the lane's own, the SLO's page joined as a filter; the hold joined as a filter, like
     the side's own (lane_faults keeps a lane that holds apart from one that does not). With a restart floor (round
-    50: counted_short.restart_floor) the event-count one's `(... or T * N * L <= 0.1 unless on (...) <page fired>)
-    unless (E * N < F and on (...) <page fired> unless on (...) <page up>)` (round 52) and the time-slice one's
-    `B - 1 > C * L and (B >= F or B and on (...) <page up>)` (round 51: counted_short.paged_now) read the lane's own
-    E or B, the pages filters. Any other text: as it is (a ticket pair's start is its plain `S > L`:
-    counted_short.start_counted; Burn.started tells the judge)."""
-    name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
+    50: counted_short.restart_floor) either is `(<that> unless (X < F and on (...) <page fired> unless (Y >= 1 and
+    on (...) <page up> or X and on (...) <its own page up>)))` (round 53: counted_short._floored), X the lane's own
+    E * N or B, Y its T * N * L or C * L, the pages filters. Any other text: as it is (a ticket pair's start is its
+    plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
+    inner, refusal = _refused(over)
+    name, _, rest = inner.removeprefix("(").removesuffix(")").partition(" > ")
     line, _, rest = rest.partition(" and (")
     first = f"{name} > {line}"
     counted, _, hold = rest.partition(f") or {first} ")
-    counted, floored = _floored(counted)
-    start, _, lone = _outer_partition(counted, " or ")  # not the floor's own `or` (its page-up waiver)
+    start, _, lone = _outer_partition(counted, " or ")
     failed, _, shown = start.partition(f" - {LESS_ONE} > ")
     if _is_plain(failed):  # a time-slice pair's bad slices B (`B - 1 > C * L or S unless on (...) <page fired>`)
-        shown, _, floor = shown.partition(" and ")  # `B - 1 > C * L and (B >= F or ...)`: its floor (restart_floor)
         slices, _, read = shown.partition(" * ")
         paged = lone.removeprefix(f"{name} unless ")
-        own = not floor or _own_floor(floor, failed)
+        own = not refusal or _own_floor(refusal, failed, shown)
         if _is_plain(name) and _is_plain(slices) and read == line and _PAGED.fullmatch(paged) and _is_held(hold):
-            return first if own and not floored else over
+            return first if own else over
         return over
     bad, _, seconds = failed.partition(" * ")
     total, _, read = shown.partition(f" * {seconds} * ")
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
     number, _, paged = lone.removeprefix(f"{shown} <= ").partition(" unless ")
     single = lone.startswith(f"{shown} <= ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
-    if floored:  # `(... or T * N * L <= 0.1 unless ...) unless (E * N < F and on (...) <page fired> ...)`
-        number, _, paged = floored.removeprefix(f"{failed} < ").partition(" and ")
-        single = single and floored.startswith(f"{failed} < ") and _is_number(number)
-        single = single and _PAGED_NOT_UP.fullmatch(paged) is not None  # the lane's own E, the pages filters
+    if refusal:  # the lane's own E and T, the pages filters
+        single = single and _own_floor(refusal, failed, shown)
     if plain and read == line and single and _is_held(hold):
         return first
     return over
+
+
+def _refused(over: str) -> tuple[str, str]:
+    """A floored start, `(<start> unless (<refusal>))`, as (`<start>`, `<refusal>`); any other text as it is, and ""."""
+    if not over.startswith("((") or not over.endswith("))"):
+        return over, ""
+    start, _, refusal = _outer_partition(over[1:-1], " unless ")
+    if not refusal.startswith("(") or not refusal.endswith(")"):
+        return over, ""
+    return start, refusal[1:-1]
 
 
 def _outer_partition(text: str, sep: str) -> tuple[str, str, str]:
@@ -131,22 +137,15 @@ def _outer_partition(text: str, sep: str) -> tuple[str, str, str]:
     return text, "", ""
 
 
-def _own_floor(floor: str, bad: str) -> bool:
-    """`(B >= F or B and on (...) ALERTS{...})`: a time-slice start's restart floor on its own bad slices B, waived
-    while a page pair of the SLO is up (counted_short.paged_now)."""
-    inner = floor.removeprefix("(").removesuffix(")")
-    number, _, up = inner.removeprefix(f"{bad} >= ").partition(f" or {bad} and ")
-    fits = floor.startswith(f"({bad} >= ") and floor.endswith(")") and _is_number(number)
-    return fits and re.fullmatch(r"on \([^()]*\) ALERTS\{[^{}()]*\}", up) is not None
-
-
-def _floored(counted: str) -> tuple[str, str]:
-    """An event-count start's counted side with a restart floor, `(A or B) unless (E * N < F and on (...) P)`, as
-    (`A or B`, `E * N < F and on (...) P`); any other text as it is, and ""."""
-    if not counted.startswith("(") or not counted.endswith(")"):
-        return counted, ""
-    inner, _, floored = counted[1:-1].partition(") unless (")
-    return (inner, floored) if floored else (counted, "")
+def _own_floor(refusal: str, count: str, shown: str) -> bool:
+    """`X < F and on (...) <page fired> unless (Y >= 1 and on (...) <page up> or X and on (...) <its own page up>)`
+    (counted_short._floored): the restart floor on the lane's own `count` X, waived by a page up where its own
+    `shown` Y is one failure or more, or by its own page; the pages joined as filters."""
+    number, _, rest = refusal.removeprefix(f"{count} < ").partition(" and ")
+    paged, _, waived = rest.partition(f" unless ({shown} >= {ONE_SHOWN} and ")
+    up, _, own = waived.removesuffix(")").partition(f" or {count} and ")
+    fits = refusal.startswith(f"{count} < ") and _is_number(number) and _PAGED.fullmatch(paged) is not None
+    return fits and waived.endswith(")") and all(_ALERTS_ON.fullmatch(x) for x in (up, own))
 
 
 def _is_number(text: str) -> bool:
@@ -216,8 +215,7 @@ def _is_held(line: str) -> bool:
 # on one bad slice (lane_faults.Judge keeps those apart)
 _PAGED = re.compile(r"on \([^()]*\) max_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")
 # the floor's page: fired within the long window, and no page pair of the SLO firing now (counted_short.paged_now)
-_UP = r" unless on \([^()]*\) ALERTS\{[^{}()]*\}"
-_PAGED_NOT_UP = re.compile(_PAGED.pattern + _UP)
+_ALERTS_ON = re.compile(r"on \([^()]*\) ALERTS\{[^{}()]*\}")  # a page up (counted_short._floored), as a filter
 _HELD = re.compile(r"ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")  # a coarse pair's: slo.py
 _WITHOUT_WINDOW = "max without (window) ("
 

@@ -53,7 +53,7 @@ def starts(
     under = paged and floored(state, seconds, line, sliced, floor, up)
     if sliced:
         bad, slices = _counts(state, seconds)
-        return above and (not paged or bad - _LESS_ONE > slices * line and not under)
+        return above and (not paged or (bad - _LESS_ONE > slices * line and not under))
     total, _, bad, _ = state.window(seconds)
     shown = float(decimal_text(total)) * seconds * line
     return above and (bad * seconds - _LESS_ONE > shown or (shown <= _LONE_FAILURE and not paged)) and not under
