@@ -66,9 +66,11 @@ def test_a_time_slice_service_keeps_its_cases_in_few_groups(tmp_path: Path) -> N
     (whose page every lane's start reads) two: 42 -> 44, which the start's lowered `S > L` lived in. Round 51: the
     floor's page-up waiver (counted_short.paged_now: a start needing it apart from a lane holding no page pair) one,
     and state packing's floored row after a page apart from a page pair up (mutfloor51) one: 44 -> 45 -> 46, each
-    measured with the lanes reading the waiver (without that reading no lane joined: 50)."""
+    measured with the lanes reading the waiver (without that reading no lane joined: 50). Round 53: the waiver's
+    two rows per page pair with another page pair up (slice_strays._PAGE_UP: 1.2 bad slices at the line start it,
+    0.8 do not), which pack beside no lane holding no page pair: 46 -> 48."""
     tests, _ = _homepage(tmp_path)
-    assert len(tests) <= 46
+    assert len(tests) <= 48
 
 
 # a gate's highest ratio above it: `group_left max without (window) (R1 or R2 or ... or LONG)` (counted_short.sliced)
