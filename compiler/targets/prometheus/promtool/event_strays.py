@@ -87,7 +87,8 @@ def stray_states(
                 again.totals[w.short_seconds], again.paged = shows(flip[0], line, w.short_seconds), True
                 said = f"{decimal_text(flip[1])} failures among events for {decimal_text(flip[0])} at the line"
                 named = f"{where} {w.long} at 1.25x, the {w.short} over it with {said}{page}: starts nothing"
-                rows += _with_page_up((named, again, False), flip[1], flip[0], pages[0], "starts nothing")
+                # with the page up only: alone it would read as up a page pair that fires beside it (seed 1029)
+                rows += _with_page_up((named, again, False), flip[1], flip[0], pages[0], "starts nothing")[-1:]
         out += rows
         if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
             out.append(_pending_stray(title, state, w))
