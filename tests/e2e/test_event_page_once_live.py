@@ -49,9 +49,11 @@ SLACK = 600
 Runs = list[tuple[int, int]]
 # the wait, as round 49 wrote it and as round 50's restart floor holds it (`unless (<errors> * 5m < floor and on ...)`)
 # the page's clause, or the restart floor's `(E * N < F and on (...) <page fired> unless on (...) <page up>)`
+# the lone failure's `unless`, and the restart floor's, with its page-up waiver (round 51's `unless on (...)
+# ALERTS{...}`, round 53's `unless (T * N * L >= 1 and on (...) ALERTS{...} or ...)`)
 CLAUSE = re.compile(
     r" unless (?:(\()[^()]* and )?on \(service, slo\) max_over_time\(ALERTS\{[^}]*\}\[\w+\]\)"
-    r"(?(1)(?: unless on \(service, slo\) ALERTS\{[^}]*\})?\))"
+    r"(?(1)(?: unless (?:on \(service, slo\) ALERTS\{[^}]*\}|\((?:[^()]|\([^()]*\))*\)))?\))"
 )
 
 
