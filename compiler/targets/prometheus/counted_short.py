@@ -244,8 +244,9 @@ def started_by_counted_short(
     two in a 30m or 5m window, so its first page would never come (tests/test_slice_outage_recovery.py). Counted,
     not read from the ratio: at a 15s evaluation one failed 1m scrape is 4 bad evaluations of 121 in 30m, read as
     1.02 slices: "less one" would start on it at a 0.07% line.
-    The restart floor holds a new incident only (`up`: `paged_now`, a page pair of the SLO firing now): while a
-    page is up, the pair taking it over or back starts as before round 50, on its failures less one. Not on one
+    The restart floor holds a new incident only (`up`: `paged_now`, a page pair of the SLO firing now, and this
+    pair's own firing ALERTS): while a page is up, the pair taking it over or back starts as before round 50, on
+    its failures less one, where a burn at the line shows a failure in its short window (`_floored`). Not on one
     failure: round 51 waived the lone-failure branch's `unless` too, and one stray in the fast page's kept tail
     (its keep_firing_for, its condition already false) started the 6h/30m pair, whose 15m `for` outlived the
     page: at 0.05 req/s (99.95%/7d, floor 3) one failure 85 minutes after a 20-minute outage paged 2-93 and again
