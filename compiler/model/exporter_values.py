@@ -16,12 +16,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compiler.errors import Diagnostic, Location
+from compiler.errors import Diagnostic
 from compiler.model.mesh_reporter import passes
-from compiler.model.metric_paths import metric_path
+from compiler.model.metric_paths import selector_warnings
 from compiler.model.promql import Matcher
 from compiler.model.types import Service
-from compiler.spec.document import Path
 
 _STATUSES = tuple(str(code) for code in range(100, 600))
 _VERBS = ("GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION", "APPLY", "CONNECT", "PROXY")
@@ -100,14 +99,7 @@ _SPELLINGS = (
 def exporter_value_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     """One located warning per metric (once however many services read it) whose matchers on a label pass none
     of the values its exporter writes there."""
-    found: dict[tuple[Location, Path], str] = {}
-    for service in services:
-        for metric in service.metrics:
-            selector = metric.selector
-            if selector is None or (message := _unmatched(selector.metric, selector.matchers)) is None:
-                continue
-            found.setdefault((metric.location, metric_path(service, metric)), message)
-    return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+    return selector_warnings(services, _unmatched)
 
 
 def judged_by_exporter(series: str, label: str) -> bool:

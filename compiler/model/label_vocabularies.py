@@ -22,15 +22,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compiler.errors import Diagnostic, Location
+from compiler.errors import Diagnostic
 from compiler.model.exporter_values import judged_by_exporter
 from compiler.model.grpc_codes import GRPC_CODE_LABELS, code_values, vocabulary
 from compiler.model.http_status_codes import MICROMETER_OUTCOMES, SENT_BELOW_500, STATUS_LABELS, writes_a_digit
 from compiler.model.mesh_reporter import passes
-from compiler.model.metric_paths import metric_path
+from compiler.model.metric_paths import selector_warnings
 from compiler.model.promql import Matcher
 from compiler.model.types import Service
-from compiler.spec.document import Path
 
 # The 5xx statuses servers send: IANA's 500-511, Cloudflare's 520-530, AWS's 561, 598 and 599 (proxies' timeouts)
 _SENT_5XX = frozenset({*range(500, 512), *range(520, 531), 561, 598, 599})
@@ -69,14 +68,7 @@ def _grpc(label: str) -> _Vocabulary:
 def label_vocabulary_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     """One located warning per metric (once however many services read it) whose matchers on a label of a known
     vocabulary pass none of its values."""
-    found: dict[tuple[Location, Path], str] = {}
-    for service in services:
-        for metric in service.metrics:
-            selector = metric.selector
-            if selector is None or (message := _unmatched(selector.metric, selector.matchers)) is None:
-                continue
-            found.setdefault((metric.location, metric_path(service, metric)), message)
-    return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+    return selector_warnings(services, _unmatched)
 
 
 def _unmatched(series: str, matchers: Sequence[Matcher]) -> str | None:
