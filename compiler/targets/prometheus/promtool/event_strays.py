@@ -101,6 +101,30 @@ def stray_states(
 _PAGE_UP = ((Decimal("0.8"), Decimal("1.9")), (Decimal("1.2"), Decimal("2.4")))
 
 
+# Failures under a restart floor in `waivable_stray` (as `_floored`'s first row), and the least room (failures' worth
+# at the line) between its window's bounds
+_UNDER_FLOOR = Decimal("0.6")
+_WAIVABLE_ROOM = Decimal("0.1")
+
+
+def waivable_stray(w: BurnWindow, line: Decimal, total: Decimal, floor: int) -> _State | None:
+    """A pair after a page of its own, its long window at 1.25x the `line`, its short window holding failures 0.6
+    under the restart `floor` whose less one is over the line, in a window where a burn at the line shows one
+    failure or more: halfway between max(1, line x failures) and failures less one (2.4 among events for 1.2 at
+    floor 3). Only a page pair up in its own group waives its floor there (the waiver's traffic clause holds), so
+    beside another group's page it starts nothing: kills the waiver's joins without their group labels (a stray
+    among events for 0.08, round 51's row, left the traffic clause false and them alive, round 53). None where
+    no such window can be (a high line)."""
+    failed = floor - _UNDER_FLOOR
+    low, high = max(Decimal(1), line * failed), failed - 1
+    if high - low <= _WAIVABLE_ROOM:
+        return None
+    shown = ((low + high) / 2).quantize(Decimal("0.01"))
+    state = pair_state(w, line * ABOVE, off_ties(line * failed / shown), total)
+    state.totals[w.short_seconds], state.paged = shows(shown, line, w.short_seconds), True
+    return state
+
+
 def _with_page_up(
     row: tuple[str, _State, bool], failed: Decimal, shown: Decimal, page: BurnWindow, verb: str
 ) -> list[tuple[str, _State, bool]]:

@@ -23,7 +23,7 @@ from compiler.model.promql import expand
 from compiler.model.promql_feed import single_rate
 from compiler.model.types import BurnWindow, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import restart_floor, start_counted
+from compiler.targets.prometheus.counted_short import floor_bites, restart_floor, start_counted
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
@@ -36,7 +36,7 @@ from compiler.targets.prometheus.promtool.cases import (
     near,
     steps_after,
 )
-from compiler.targets.prometheus.promtool.event_strays import stray_states
+from compiler.targets.prometheus.promtool.event_strays import stray_states, waivable_stray
 from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
@@ -164,12 +164,12 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                     alert_of(w),
                     first_only=True,
                 )
-            floor = restart_floor(slo.min_bad_events) if lines.thin and start_counted(w) else 0
-            floored = stray_states(where, w, line, busy, beside, floor) if floor else []
-            for under in [s for _, s, fires in floored if s.paged and not fires and not s.held][:1]:
+            floored = lines.thin and start_counted(w) and floor_bites(slo, w)
+            under = waivable_stray(w, line, busy, restart_floor(slo.min_bad_events)) if floored else None
+            if under is not None:
                 add(  # a page pair up waives the restart floor per group (counted_short.paged_now, round 51)
                     f"{where} group a's page is up: c's {w.short} over the line under its restart floor after a "
-                    "page of its own starts nothing",
+                    "page of its own, where a burn at the line shows a failure, starts nothing",
                     (gap, quiet, under),
                     hold_times(w.for_seconds, step),
                     alert_of(w),
