@@ -112,9 +112,9 @@ def waivable_stray(w: BurnWindow, line: Decimal, total: Decimal, floor: int) -> 
     under the restart `floor` whose less one is over the line, in a window where a burn at the line shows one
     failure or more: halfway between max(1, line x failures) and failures less one (2.4 among events for 1.2 at
     floor 3). Only a page pair up in its own group waives its floor there (the waiver's traffic clause holds), so
-    beside another group's page it starts nothing: kills the waiver's joins without their group labels (a stray
-    among events for 0.08, round 51's row, left the traffic clause false and them alive, round 53). None where
-    no such window can be (a high line)."""
+    beside another group's page it starts nothing: kills the waiver's joins without their group labels (round
+    52's row, 2.4 among events for 0.72, leaves the traffic clause false; round 53 gave it its own page up, and the
+    grouped case was lost). None where no such window can be (a high line)."""
     failed = floor - _UNDER_FLOOR
     low, high = max(Decimal(1), line * failed), failed - 1
     if high - low <= _WAIVABLE_ROOM:
