@@ -34,6 +34,7 @@ from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSe
 from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.promtool.loop_replay import Timeline
+from compiler.targets.prometheus.promtool.loop_samples import LoopRule, fitting_parts
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.service_down import reads_churn, reads_gone_loops
 
@@ -106,11 +107,22 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
             series += lane[0]
             lanes.append(lane)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
-        fired = union([expect(service, down, fed, minutes, {**lane, **group}) for fed, lane in lanes])
         what = "/".join(split)
         title = f"{name}: one {what} up one minute in three, another down for {format_duration(hold)}, others report"
-        cases.append(Case(title, STEP, series, fired))
+        parts = fitting_parts(lanes, (series[1],), [loop_rule(service, r) for r in down])
+        for number, part in enumerate(parts, 1):
+            fed = (*part[0][0], series[1], *(s for lane_series, _ in part[1:] for s in lane_series))
+            fired = union([expect(service, down, lane_fed, minutes, {**lane, **group}) for lane_fed, lane in part])
+            named = f"{title} (part {number} of {len(parts)})" if len(parts) > 1 else title
+            cases.append(Case(named, STEP, fed, fired))
     return cases
+
+
+def loop_rule(service: Service, rule: Rule) -> LoopRule:
+    """A grouped ServiceDown tier as its crash-loop branches read: its loop hold, and whether it reads a group gone
+    at each crash (service_down.loop_gone)."""
+    hold = loop_hold(service, rule)
+    return LoopRule(hold, absent_is_down(rule) and reads_gone_loops(hold))
 
 
 def _branch_lanes(
