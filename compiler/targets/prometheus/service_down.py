@@ -71,8 +71,10 @@ LOOK_STEP = "1m"  # the evaluations a branch looks back over (the default evalua
 # at most a stretch down and twice the hold up, fall within eight holds wherever the window lies.
 GONE_LOOK_HOLDS = 8
 # ... for holds up to this (seconds). The branch reads eight holds at CHURN_STEP, each step a last_over_time over
-# twice the hold: samples grow with the hold's square, and a grouped 30m hold's generated test went over promtool's
-# 50,000,000 samples a query (the clean clone, round 52). Longer holds keep round 51's reading (such a loop unpaged).
+# twice the hold: samples grow with the hold's square, and a grouped 30m hold's generated test went over the 10,000
+# samples a query holds at once in promtool's test engine (the clean clone, round 52; Prometheus 2.42's
+# promql.NewLazyLoader, which `promtool test rules` runs on, sets MaxSamples 10,000; a server's --query.max-samples
+# is 50,000,000). Longer holds keep round 51's reading (such a loop unpaged); promtool/loop_samples.py.
 GONE_MAX_HOLD = 600
 
 
