@@ -1,0 +1,57 @@
+"""A grouped ServiceDown's generated crash-loop case runs under promtool's sample cap at long holds.
+
+`promtool test rules` holds at most 10,000 samples a query (Prometheus 2.42's test engine), a server 50 million.
+The grouped case fed every lane (a group looping, one down, one flaky, new instances at each restart, ...) side by
+side over twice the longest tier's hold and 10m. Beside a 1h tier, the 10m tier's gone-loop branch (eight holds at
+15s steps, each series kept 20m after its last sample) went over the cap at 1h16m: "query processing would load
+too many samples into memory", exit 1 on drawn settings seeds 1073 and 1081 (round 53); a 2h tier's moments
+branch (three holds at 15s) went over alone. The lanes are now split across as many test groups as keep each
+under the cap (promtool/loop_samples.py), each beside a group that reports throughout.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli_helpers import compile_one
+from tests.conftest import require_tool
+from tests.test_group_down import API, PLATFORM
+
+SPLIT = "others report"  # the grouped crash-loop case's title (down_loop_cases.py)
+
+
+def _tiers(holds: str) -> str:
+    tiers = zip(("critical", "warning", "info"), holds.split("+"), strict=False)
+    body = ", ".join(f"{tier}: {{threshold: true, for: {hold}}}" for tier, hold in tiers)
+    return f"alerts:\n  service_down: {{{body}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("holds", "by"),
+    [("10m+1h", "cluster"), ("3m+10m+1h", "cluster, region"), ("2h", "cluster")],
+    ids=["10m-beside-1h", "three-tiers-two-labels", "2h"],
+)
+def test_grouped_loop_cases_pass_promtool_at_long_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], holds: str, by: str
+) -> None:
+    promtool = require_tool("promtool", "PROMTOOL")
+    code, err, _ = compile_one(
+        capsys, tmp_path, PLATFORM, "api", API.replace("BY", by) + _tiers(holds), "--no-validate"
+    )
+    assert code == 0, err
+    scrapes = tmp_path / "out" / "prometheus" / "tests" / "api.scrapes.test.yaml"
+    suite = yaml.safe_load(scrapes.read_text())
+    grouped = [t for t in suite["tests"] if SPLIT in t.get("name", "")]
+    assert grouped, "no grouped crash-loop case"
+    lanes = {e["exp_labels"]["cluster"] for t in grouped for a in t["alert_rule_test"] for e in a["exp_alerts"]}
+    assert {"obsc-gone", "obsc-down", "obsc-new"} <= lanes  # no lane dropped to fit
+    suite["tests"] = grouped  # the other cases pass at these holds: run only the costly ones
+    suite["rule_files"] = [str(scrapes.parent / f) for f in suite["rule_files"]]
+    focused = tmp_path / "grouped.test.yaml"
+    focused.write_text(yaml.safe_dump(suite))
+    run = subprocess.run([promtool, "test", "rules", str(focused)], capture_output=True, text=True, timeout=3000)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
