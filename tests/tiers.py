@@ -85,6 +85,7 @@ SLOW_MODULES = (
     "tests/test_grafana_validation.py",
     "tests/test_group_down.py",
     "tests/test_group_down_loop_grid.py",
+    "tests/test_group_down_sample_cap.py",
     "tests/test_group_flaky_replay.py",
     "tests/test_group_silent.py",
     "tests/test_group_ticket_inhibition.py",
