@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from compiler.model.units import parse_duration
 from tests.drawn_round52 import SPEC_DIR, spec_folder
 
 ROUTING = {"critical": "fallback", "warning": "fallback", "info": "fallback"}
@@ -31,17 +32,6 @@ RELAY_HOLDS = ["0s", "30s", "1m", "2m", "5m"]
 UPPER_GRPC_FAILURES = 'grpc_status=~"UNKNOWN|DEADLINE_EXCEEDED|UNIMPLEMENTED|INTERNAL|UNAVAILABLE|DATA_LOSS"'
 # the ways round 52 warns of: every non-OK status counted (the callers' codes too), or the callers left out by name
 ODD_GRPC_FAILURES = ['grpc_status!="OK"', 'grpc_status!~"OK|NOT_FOUND|INVALID_ARGUMENT|CANCELLED"']
-
-
-def _seconds(duration: str) -> int:
-    units = {"h": 3600, "m": 60, "s": 1}
-    total, number = 0, ""
-    for char in duration:
-        if char.isdigit():
-            number += char
-        else:
-            total, number = total + int(number) * units[char], ""
-    return total
 
 
 class Round53Drawer:
@@ -60,10 +50,13 @@ class Round53Drawer:
     def held_down(self, floor: int = 0) -> dict[str, Any]:
         """A page held 1m-10m (or, now and then, over 10m) and at times a ticket held over 10m."""
         holds = SHORT_HOLDS if not self.chance(0.2) else LONG_HOLDS
-        page = self.pick([h for h in holds if _seconds(h) >= floor] or LONG_HOLDS[-1:])
+        page = self.pick([h for h in holds if parse_duration(h) >= floor] or LONG_HOLDS[-1:])
         tiers: dict[str, Any] = {"critical": {"threshold": True, "for": page}}
         if self.chance(0.5):
-            tiers["warning"] = {"threshold": True, "for": self.pick([h for h in LONG_HOLDS if _seconds(h) >= floor])}
+            tiers["warning"] = {
+                "threshold": True,
+                "for": self.pick([h for h in LONG_HOLDS if parse_duration(h) >= floor]),
+            }
         if self.chance(0.25):
             tiers["missing"] = "ignore"
         return tiers
@@ -212,7 +205,7 @@ class Round53Drawer:
             "routing": ROUTING,
         }
         if self.chance(0.5):
-            spec["alerts"] = {"service_down": self.held_down(_seconds(self.relay_hold))}
+            spec["alerts"] = {"service_down": self.held_down(parse_duration(self.relay_hold))}
         return spec
 
 
@@ -244,7 +237,7 @@ def widen53(
             tasks = relayed[0]
             tasks |= {"targets": {"job": RELAY}, "targets_via": "collector"}
             tasks["relay"] = {"service": RELAY, "team": "platform"}
-            tasks["alerts"]["service_down"] = r.held_down(_seconds(r.relay_hold))
+            tasks["alerts"]["service_down"] = r.held_down(parse_duration(r.relay_hold))
     for spec in others.values():
         teams.setdefault(str(spec["team"]), {})
     if r.chance(0.3):

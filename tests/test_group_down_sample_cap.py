@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compiler.model.units import parse_duration
 from tests.cli_helpers import compile_one
 from tests.conftest import require_tool
 from tests.test_group_down import API, PLATFORM
@@ -73,7 +74,7 @@ def test_every_grouped_part_is_estimated_under_the_cap(
     )
     assert code == 0, err
     suite = yaml.safe_load((tmp_path / "out" / "prometheus" / "tests" / "api.scrapes.test.yaml").read_text())
-    rules = [LoopRule(_seconds(hold), _seconds(hold) <= 600) for hold in holds.split("+")]
+    rules = [LoopRule(parse_duration(hold), parse_duration(hold) <= 600) for hold in holds.split("+")]
     seen: set[str] = set()
     for test in (t for t in suite["tests"] if SPLIT in t.get("name", "")):
         groups: dict[str, list[InputSeries]] = {}
@@ -83,7 +84,3 @@ def test_every_grouped_part_is_estimated_under_the_cap(
         seen |= set(groups)
         assert peak_samples(list(groups.values()), rules) <= SAMPLE_BUDGET, test["name"]
     assert {"obsc-gone", "obsc-kept", "obsc-down", "obsc-new", "obsc-turns", "obsc-churns", "obsc-left"} <= seen
-
-
-def _seconds(hold: str) -> int:
-    return int(hold[:-1]) * {"m": 60, "h": 3600}[hold[-1]]
