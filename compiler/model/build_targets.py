@@ -378,7 +378,7 @@ def _untyped_problems(name: str, series: str, typed_by_sli: bool, counted: bool 
                 "`type: gauge` to compare it as it is",
             )
         ]
-    if not series.endswith(_COUNTER_SUFFIXES):
+    if not series.endswith(_COUNTER_SUFFIXES) and not written_as_counter(series):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
         # was compared as its rate of change, ~0, and its alerts never fired.
         return [

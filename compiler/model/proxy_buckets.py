@@ -27,6 +27,10 @@ PROMETHEUS_LATENCY_BUCKETS says others: a newcomer's storefront at 300ms compile
 ASP.NET Core middleware writes `http_request_duration_seconds`, every client library's name, doubling from 1 ms
 (..., 256, 512 ms ...); it is known by the counter it writes beside it, `http_requests_received_total`: a billing
 API's SLO at 500ms read no request.
+
+Round 54: Caddy 2 writes `caddy_http_request_duration_seconds` (and its request/response size and time-to-first-byte
+kin) with the Prometheus client's default buckets, fixed in its build. A newcomer's edge proxy at 300ms, replayed with
+promtool, ticketed SLODataMissing from the first minute and paged nothing through an hour of every request at 400 ms.
 """
 
 from __future__ import annotations
@@ -103,6 +107,12 @@ _PROXIES = (
         "Traefik",
         _TRAEFIK_MS,
         "Traefik's metrics.prometheus.buckets",
+    ),
+    _Proxy(
+        re.compile(r"caddy_http_(?:request_duration|response_duration)_seconds"),
+        "Caddy",
+        _CLIENT_DEFAULT_MS,
+        "a Caddy built with other buckets (no Caddyfile option changes them)",
     ),
     _Proxy(
         re.compile(r"coredns_dns_request_duration_seconds"),

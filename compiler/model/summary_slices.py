@@ -14,12 +14,16 @@ summary with a single series (one instance, no labels) reads right.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from compiler.errors import Diagnostic
-from compiler.model.types import Service, SliKind
+from compiler.errors import Diagnostic, Location
+from compiler.model.metric_paths import metric_path
+from compiler.model.types import MetricType, Service, SliKind
+from compiler.spec.document import Path
 
 _QUANTILE = "quantile"
+_SUMMARY_ONLY = re.compile(r"vault_\w+")  # Vault's telemetry: every timer a summary (ms), no histogram
 
 
 def summary_slice_warnings(services: Sequence[Service]) -> list[Diagnostic]:
@@ -47,4 +51,28 @@ def _message(slo: str, series: str, quantile: str) -> str:
         "management.metrics.distribution.slo.http.server.requests=500ms) and write a latency SLI, {latency: "
         "<histogram>, threshold: 500ms}, the histogram declaring buckets: [0.5]; a summary of one series (no "
         "labels, one instance) reads right"
+    )
+
+
+def summary_histogram_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """A located warning at each metric read as a histogram whose writer publishes only summaries."""
+    found: dict[tuple[Location, Path], str] = {}
+    for service in services:
+        for metric in service.metrics:
+            selector = metric.selector
+            if metric.type is not MetricType.HISTOGRAM or selector is None:
+                continue
+            if _SUMMARY_ONLY.fullmatch(series := selector.metric):
+                found.setdefault((metric.location, metric_path(service, metric)), _histogram_message(series))
+    return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def _histogram_message(series: str) -> str:
+    return (
+        f"{series} is read as a histogram, but Vault's telemetry writes its timers as summaries (quantiles 0.5, "
+        f"0.9 and 0.99 per node, in milliseconds) with no {series}_bucket series: a latency SLI or p99 alert over "
+        "it sees no request (replayed: SLODataMissing ticketed from the first minute, and an hour of every request "
+        "at 2 s paged nothing); measure Vault's latency where its requests pass (a proxy's or a probe's "
+        "histogram), or draw a threshold alert on the slowest node's quantile, {selector: "
+        f"'{series}{{quantile=\"0.99\"}}', type: gauge, aggregation: max, unit: ms}}"
     )

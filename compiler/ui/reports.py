@@ -18,6 +18,7 @@ from compiler.model.cluster_gauges import cluster_gauge_warnings
 from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.dns_rcodes import dns_rcode_warnings
+from compiler.model.exporter_counters import counter_gauge_warnings
 from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.exporter_values import exporter_value_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
@@ -41,7 +42,7 @@ from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
 from compiler.model.state_sets import state_set_warnings
 from compiler.model.success_totals import success_total_warnings
-from compiler.model.summary_slices import summary_slice_warnings
+from compiler.model.summary_slices import summary_histogram_warnings, summary_slice_warnings
 from compiler.model.types import Fleet, Service
 from compiler.model.unbounded_groups import group_label_warnings
 from compiler.model.up_join_labels import up_join_warnings
@@ -283,6 +284,8 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(cluster_gauge_warnings(services), severity="warning", code="selector")
     out.diagnostics(backend_reach_warnings(services), severity="warning", code="selector")
     out.diagnostics(summary_slice_warnings(services), severity="warning", code="selector")
+    out.diagnostics(summary_histogram_warnings(services), severity="warning", code="selector")
+    out.diagnostics(counter_gauge_warnings(services), severity="warning", code="selector")
     out.diagnostics(schedule_time_warnings(services), severity="warning", code="selector")
 
 
