@@ -123,3 +123,26 @@ threshold_alerts:
     code, lines = _validate(tmp_path, counted)
     assert code == 0, lines
     assert not [line for line in lines if "is a counter (its exporter" in line], lines
+
+
+NATS = """service: orders-stream
+selector: {job: nats-exporter}
+metrics:
+  pending: {selector: 'jetstream_consumer_num_pending{stream_name="ORDERS"PIN}', type: gauge, aggregation: sum}
+threshold_alerts:
+  - {name: OrdersConsumerLag, metric: pending, above: 10000, for: 15m, tier: critical, by: [consumer_name]}
+"""
+
+
+def test_a_jetstream_consumer_gauge_read_across_replicas_is_warned_of(tmp_path: Path) -> None:
+    """Replayed: replicas writing 6,000 / 6,000 / 0 for a healthy backlog of 6,000 paged the 10,000 line from the
+    15th minute to the end (110 min); pinned to the leader, nothing; a stuck consumer paged at minute 56 both ways."""
+    code, lines = _validate(tmp_path, NATS.replace("PIN", ""))
+    assert code == 0, lines
+    found = [line for line in lines if "only its leader's value is the consumer's" in line]
+    assert len(found) == 1, lines
+    assert found[0].startswith(f"{tmp_path / 'svc.yaml'}:7:") and "$.metrics.pending: warning:" in found[0]
+    assert 'jetstream_consumer_num_pending{is_consumer_leader="true"}' in found[0]
+    code, lines = _validate(tmp_path, NATS.replace("PIN", ',is_consumer_leader="true"'))
+    assert code == 0, lines
+    assert not [line for line in lines if "leader's value" in line], lines

@@ -13,6 +13,13 @@ Round 52: etcd's members write the cluster's facts alike too. Every member count
 in 2 hours (1.5/h) read 4.5/h and ticketed a line of 3/h (promtool, round 52's newcomer fleet). Each member holds a
 whole copy of the keyspace, so a summed `etcd_mvcc_db_total_size_in_bytes` (or quota) reads N times the database
 against a quota that is each member's.
+
+Round 54: prometheus-nats-exporter (`-jsz=all` or `consumers`) writes each JetStream consumer's series from every
+server that holds a replica of it, with `is_consumer_leader` telling which one leads. The server computes the pending
+and acknowledgement counts on the leader; the other replicas write 0 or an older value (the exporter's issue 218:
+3 / 0 / 3 across three pods). Summed over the replicas, a steady backlog of 6,000 read 12,000 and paged a line of
+10,000 drawn `tier: critical` (promtool, round 54's newcomer fleet); any aggregation reads the followers too. A
+located warning at the metric until its selector pins `is_consumer_leader`.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Sequence
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.metric_paths import metric_path
+from compiler.model.promql import Matcher
 from compiler.model.types import Aggregation, Service
 from compiler.spec.document import Path
 
@@ -53,6 +61,18 @@ _CLUSTER_WIDE = (
 )
 
 
+# Series every replica writes, of which only the leader's is the installation's: (names, the leader label, why)
+_LEADER_ONLY = (
+    (
+        re.compile(r"jetstream_consumer_\w+"),
+        "is_consumer_leader",
+        "is written by every NATS server holding a replica of the consumer (prometheus-nats-exporter with -jsz), "
+        "and only its leader's value is the consumer's: the others write 0 or an older value, so summed over the "
+        "replicas a steady backlog of 6,000 read 12,000 and paged a line of 10,000",
+    ),
+)
+
+
 def cluster_gauge_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     """One located warning per summed metric (once however many services read it) that every process of an
     installation writes alike."""
@@ -60,6 +80,8 @@ def cluster_gauge_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         for metric in service.metrics:
             selector = metric.selector
+            if selector is not None and (message := _unpinned_leader(selector.metric, selector.matchers)):
+                found.setdefault((metric.location, metric_path(service, metric)), message)
             if selector is None or metric.aggregation is not Aggregation.SUM:
                 continue
             why = next((why for names, why in _CLUSTER_WIDE if names.fullmatch(selector.metric)), None)
@@ -67,3 +89,11 @@ def cluster_gauge_warnings(services: Sequence[Service]) -> list[Diagnostic]:
                 message = f"{selector.metric} {why}; aggregation: max reads it once"
                 found.setdefault((metric.location, metric_path(service, metric)), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def _unpinned_leader(series: str, matchers: Sequence[Matcher]) -> str | None:
+    """Why the series reads every replica: a leader-only series whose selector does not match its leader label."""
+    for names, leader, why in _LEADER_ONLY:
+        if names.fullmatch(series) and not any(m.label == leader for m in matchers):
+            return f'{series} {why}; pin the leader in its selector, {series}{{{leader}="true"}}'
+    return None
