@@ -146,3 +146,28 @@ def test_a_jetstream_consumer_gauge_read_across_replicas_is_warned_of(tmp_path: 
     code, lines = _validate(tmp_path, NATS.replace("PIN", ',is_consumer_leader="true"'))
     assert code == 0, lines
     assert not [line for line in lines if "leader's value" in line], lines
+
+
+ARGO = """service: argocd
+selector: {job: argocd-metrics}
+metrics:
+  degraded: {selector: 'argocd_app_info{health_status="Degraded"}', type: gauge, aggregation: sum}
+  apps: {selector: argocd_app_info, type: gauge, aggregation: sum}
+threshold_alerts:
+  - {name: ArgoAppDegraded, metric: degraded, above: 0, for: 15m, by: [name]MISSING}
+  - {name: ArgoNoApps, metric: apps, below: 1, for: 15m}
+"""
+
+
+def test_an_alert_on_argo_cds_info_pinned_to_a_state_is_warned_of_until_missing_is_ignored(tmp_path: Path) -> None:
+    """Replayed: a healthy fleet ticketed ArgoAppDegraded{data="missing"} from minute 15 to the end (110 min); with
+    `missing: ignore`, nothing, and a degraded application still ticketed 15 minutes in."""
+    code, lines = _validate(tmp_path, ARGO.replace("MISSING", ""))
+    assert code == 0, lines
+    found = [line for line in lines if "pinned by health_status" in line]
+    assert len(found) == 1, lines
+    assert found[0].startswith(f"{tmp_path / 'svc.yaml'}:10:") and "$.threshold_alerts[0]: warning:" in found[0]
+    assert "missing: ignore" in found[0]
+    code, lines = _validate(tmp_path, ARGO.replace("MISSING", ", missing: ignore"))
+    assert code == 0, lines
+    assert not [line for line in lines if "pinned by" in line], lines

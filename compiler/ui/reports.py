@@ -33,6 +33,7 @@ from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import answering_pod_warnings, destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.otel_relays import otel_relay_warnings
+from compiler.model.pinned_info import pinned_info_warnings
 from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.proxy_buckets import proxy_bucket_warnings
 from compiler.model.reachable_pairs import left_out_warnings
@@ -286,6 +287,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(summary_slice_warnings(services), severity="warning", code="selector")
     out.diagnostics(summary_histogram_warnings(services), severity="warning", code="selector")
     out.diagnostics(counter_gauge_warnings(services), severity="warning", code="selector")
+    out.diagnostics(pinned_info_warnings(services), severity="warning", code="selector")
     out.diagnostics(schedule_time_warnings(services), severity="warning", code="selector")
 
 
