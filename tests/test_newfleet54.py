@@ -72,6 +72,8 @@ def test_a_latency_sli_over_vaults_summary_is_warned_of(tmp_path: Path) -> None:
     assert len(found) == 1, lines
     assert found[0].startswith(f"{tmp_path / 'svc.yaml'}:8:") and "$.metrics.latency: warning:" in found[0]
     assert "'vault_core_handle_request{quantile=\"0.99\"}'" in found[0]
+    # not also told to declare a unit: `unit: ms` reads no series either
+    assert not [line for line in lines if "has no time unit in its name" in line], lines
 
 
 def test_vaults_quantile_read_as_a_gauge_is_not_warned_of(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.metric_paths import metric_path
+from compiler.model.summary_slices import summary_only
 from compiler.model.types import Metric, MetricType, Service, SliKind
 from compiler.model.units import exporter_unit, histogram_unit_in_name
 from compiler.spec.document import Path
@@ -41,6 +42,8 @@ def histogram_name_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         for metric in _latency_histograms(service):
             assert metric.selector is not None
+            if summary_only(metric.selector.metric):
+                continue  # no histogram at all: summary_histogram_warnings says so, and no unit would read one
             if (message := name_unit_problem(metric.selector.metric, metric.unit)) is None:
                 continue
             path = metric_path(service, metric)

@@ -62,9 +62,14 @@ def summary_histogram_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             selector = metric.selector
             if metric.type is not MetricType.HISTOGRAM or selector is None:
                 continue
-            if _SUMMARY_ONLY.fullmatch(series := selector.metric):
+            if summary_only(series := selector.metric):
                 found.setdefault((metric.location, metric_path(service, metric)), _histogram_message(series))
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def summary_only(series: str) -> bool:
+    """Whether `series` is written by a writer that publishes its timers only as summaries (no histogram)."""
+    return bool(_SUMMARY_ONLY.fullmatch(series))
 
 
 def _histogram_message(series: str) -> str:
