@@ -173,3 +173,29 @@ def test_an_alert_on_argo_cds_info_pinned_to_a_state_is_warned_of_until_missing_
     code, lines = _validate(tmp_path, ARGO.replace("MISSING", ", missing: ignore"))
     assert code == 0, lines
     assert not [line for line in lines if "pinned by" in line], lines
+
+
+LOKI = """service: loki
+selector: {job: loki}
+metrics:
+  requests: loki_request_duration_seconds_count
+  latency: LATENCY
+slos:
+  - {name: latency, objective: 99, sli: {latency: latency, threshold: 1s}}
+"""
+
+
+def test_lokis_histogram_read_with_its_live_tails_is_warned_of(tmp_path: Path) -> None:
+    """Replayed: 10 tails a minute (~10 minutes each) beside 600 short requests paged a healthy Loki's
+    ServiceHighLatencyP99 from its 10th minute to the end (230 min); without the tails, nothing, and range queries
+    at 8 s paged it 10 minutes in."""
+    code, lines = _validate(tmp_path, LOKI.replace("LATENCY", "loki_request_duration_seconds"))
+    assert code == 0, lines
+    found = [line for line in lines if "long-running requests" in line]
+    assert len(found) == 1, lines
+    assert found[0].startswith(f"{tmp_path / 'svc.yaml'}:8:") and "$.metrics.latency: warning:" in found[0]
+    assert 'route="loki_api_v1_tail"' in found[0] and 'route!~"(?i).*tail.*"' in found[0]
+    for kept in ('route!~"(?i).*tail.*"', 'route="loki_api_v1_query_range"'):
+        code, lines = _validate(tmp_path, LOKI.replace("LATENCY", f"'loki_request_duration_seconds{{{kept}}}'"))
+        assert code == 0, lines
+        assert not [line for line in lines if "long-running requests" in line], (kept, lines)
