@@ -105,6 +105,7 @@ SLOW_MODULES = (
     "tests/test_import_error_ratio.py",
     "tests/test_import_openslo_good_total.py",
     "tests/test_import_semantics.py",
+    "tests/test_import_sloth_histogram.py",
     "tests/test_import_types.py",
     "tests/test_ingress_relays.py",
     "tests/test_inhibited_ticket_resolve.py",

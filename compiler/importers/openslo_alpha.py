@@ -4,14 +4,16 @@ Sloth reads one shape: each objective's `ratioMetrics` good and total Prometheus
 SLO named `<metadata.name>-<index>` with the objective's `target` (a ratio), over `timeWindows` (one, in days) or
 the default period, and no alerts (Sloth switches both of its alert tiers off for them). obsc imports that shape
 the same way, from `obsc import sloth` (a Sloth repository holds them) and `obsc import openslo`; anything else
-is refused where it lies, as Sloth refuses it, or reported as a field Sloth does not read either.
+is refused where it lies, as Sloth refuses it, or reported as a field Sloth does not read either. A good bucket
+over its histogram's count is obsc's latency SLI (histogram_sli.py), which reads a build without that bucket as
+missing data; as Sloth's ratio it read every request slow.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from compiler.importers import promql_text
+from compiler.importers import histogram_sli, promql_text
 from compiler.importers.common import event_groups, note_selector, objective_percent, obsc_name, pick_team
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
@@ -70,7 +72,7 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
     if not selector:
         selector = GuessedSelector(job=name)
         src.note(("spec", "service"), f"the queries share no label matcher; selector set to {{job: {name}}}")
-    return ServiceOut(
+    service = ServiceOut(
         name=name,
         team=chosen,
         selector=selector,
@@ -79,6 +81,8 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         owner=chosen,
         fields=src.origins(service=("spec", "service")),
     )
+    histogram_sli.settle(src, service, slos)
+    return service
 
 
 def _period(src: Source, default: str) -> str | None:
@@ -141,9 +145,12 @@ def _objective(src: Source, path: Path, name: str, period: str, description: str
     if by is None:
         return None
     note_window_means(src, parts, "Sloth's [1d] and [3d] rules evaluate the query over those windows")
-    src.note(ratio, _GOOD_TOTAL)
     queries.extend((good, total))
-    sli = {"raw": {"errors": f"{total} - ({good} or 0 * {total})", "total": total}}
+    sli: dict[str, Any] = {"raw": {"errors": f"{total} - ({good} or 0 * {total})", "total": total}}
+    if not by and (pair := histogram_sli.counted_pair(good, total)) is not None:
+        sli |= histogram_sli.pending(*pair, ratio, _GOOD_TOTAL)  # the split is said only if it stays raw
+    else:
+        src.note(ratio, _GOOD_TOTAL)
     alerts = {"critical": False, "warning": False, "info": False}
     slo = SloOut(name, objective, period, sli, alerts, description, src.at(path), by=by)
     slo.fields = src.origins(name=("metadata", "name"), objective=(*path, "target"), sli=ratio, by=ratio)

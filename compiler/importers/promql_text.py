@@ -107,6 +107,16 @@ def summed_counter(query: str) -> tuple[str, tuple[str, ...]] | None:
     return inner, tuple(label.strip() for label in (by or "").split(",") if label.strip())
 
 
+def summed_groups(query: str) -> bool:
+    """Whether an event query's sum keeps labels (`sum by (route) (...)` or `sum(...) by (route)`)."""
+    text = with_window(query).strip()
+    head = _SUMMED_RATE.match(text)
+    summed = summed_counter(text)
+    return bool(
+        (head is not None and ("by" in head.group(0) or _BY_AFTER.search(text))) or (summed is not None and summed[1])
+    )
+
+
 def selectors_in(query: str) -> list[Selector]:
     """Every `name{...}` selector written in a query (a textual scan, not a PromQL parser); braces inside a label
     value (`route="/cart{id}"`) are the value's (the scan read `cart{id}` and missed the selector around it)."""
@@ -244,6 +254,21 @@ def ratio_of_sums(query: str) -> tuple[str, str] | None:
         # rate) would alert on the plain ratio, another math than the source's
         return None
     return errors, total
+
+
+def difference_of_sums(query: str) -> tuple[str, str] | None:
+    """(minuend, subtrahend) of `sum(rate(a[$window])) - sum(rate(b[$window]))` (outer parentheses and a last
+    `or vector(0)` aside): all events less good ones, as Sloth's latency examples count the slow requests. None
+    for any other shape (two or more top-level `-`, a side that is no summed rate of one function)."""
+    text = _unwrapped(with_window(query))
+    text = _unwrapped(without_zero_fallback(text) or text)
+    minus = [at for at, depth in _top_level(text) if depth == 0 and text[at] == "-"]
+    if len(minus) != 1:
+        return None
+    left, right = _summed_rate(text[: minus[0]]), _summed_rate(text[minus[0] + 1 :])
+    if left is None or right is None or _function(left) != _function(right):
+        return None
+    return left, right
 
 
 def _function(summed: str) -> str:

@@ -5,7 +5,9 @@ Sloth SLIs are free PromQL over `{{.window}}`; they become obsc raw SLIs over `$
 `error_ratio_query` (a ratio, not two rates) becomes obsc's one-expression SLI `raw: {error_ratio}`, which
 has no min_bad_events guard (a guard multiplying a ratio by the window's seconds is no event count: at
 99.999% it held pages back until an 83x burn); one written `sum(rate(bad)) / sum(rate(all))` is two event rates
-and becomes `{errors, total}`, traffic-weighted over every window as Sloth's own queries are.
+and becomes `{errors, total}`, traffic-weighted over every window as Sloth's own queries are. A histogram's count
+less its bucket (`error_query`, or `1 - bucket / count` as `error_ratio_query`) becomes obsc's latency SLI
+(histogram_sli.py): kept as written, a build without that bucket read as every request fast (events) or slow (ratio).
 Sloth's page alert is obsc's critical tier, its ticket alert the warning tier; Sloth has no budget alerts,
 so obsc's info tier is off.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.importers import promql_text
+from compiler.importers import histogram_sli, promql_text
 from compiler.importers.burn_pairs import note_pairs, sloth_pairs
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
@@ -157,7 +159,7 @@ def import_doc(
             f"the queries share no label matcher; selector set to {{job: {name}}} with `targets: false` (nothing "
             "reads `up` with a guess): edit both to match the service's targets",
         )
-    return ServiceOut(
+    service = ServiceOut(
         name=name,
         team=chosen,
         selector=selector,
@@ -171,6 +173,8 @@ def import_doc(
             **tier_labels_origin(src, slos, tier_labels),
         },
     )
+    histogram_sli.settle(src, service, slos)
+    return service
 
 
 def _period_seconds(period: str) -> int | None:
@@ -254,7 +258,10 @@ def _sli(
             return None
         note_window_means(src, [(err_path, err), (total_path, total)], _THEIRS)
         queries.extend((err, total))
-        return {"raw": {"errors": err, "total": total}}, by
+        sli: dict[str, Any] = {"raw": {"errors": err, "total": total}}
+        if not by and (pair := histogram_sli.slow_events(err, total)) is not None:
+            sli |= histogram_sli.pending(*pair, err_path)
+        return sli, by
     if "raw" in body:
         src.enter((*path, "raw"))
         ratio_path = (*path, "raw", keys["error_ratio_query"])
@@ -267,11 +274,14 @@ def _sli(
             by = event_groups(src, [(ratio_path, parts.counted), (ratio_path, parts.total)])
             if by is None:
                 return None
-            src.note(
-                ratio_path, split_ratio_note("Sloth's [1d] and [3d] queries do", of_successes=parts[2], query=ratio)
-            )
+            split = split_ratio_note("Sloth's [1d] and [3d] queries do", of_successes=parts[2], query=ratio)
             queries.extend(parts[:2])
-            return {"raw": {"errors": parts[0], "total": parts[1]}}, by
+            sli = {"raw": {"errors": parts[0], "total": parts[1]}}
+            if parts.of_successes and not by and (pair := histogram_sli.counted_pair(parts.counted, parts.total)):
+                sli |= histogram_sli.pending(*pair, ratio_path, split)  # the split is said only if it stays raw
+            else:
+                src.note(ratio_path, split)
+            return sli, by
         queries.append(ratio)
         src.note((*path, "raw"), ERROR_RATIO_NOTE)
         note_ratio_groups(src, ratio_path, ratio)
