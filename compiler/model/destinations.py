@@ -9,7 +9,8 @@ alerts as search's. Where the platform file sends a team's alerts (an integratio
 says whose that destination is, so a spec of another team may not write it (nor, as a PagerDuty or Opsgenie
 API URL, post there), nor name such a receiver (model/teams.py). Compared
 as the server reads it: a URL without query and fragment, its host without case or default port, its path
-without empty, '.' and '..' segments, `;` parameters or percent-escapes, and the paths below it; an address
+without case (a server whose routes ignore it), empty, '.' and '..' segments, `;` parameters or percent-escapes,
+and the paths below it; an address
 without case, without a `+tag` (delivered to the same mailbox), and with `site!user@` or `user%site@` read as
 user@site (a mail server's relay forms, on by default in Postfix). A host (or a mail domain) is read as the
 client connects to it (host_key): an IP address in any of its spellings, a Unicode or percent-escaped name as its
@@ -150,7 +151,8 @@ def _url_key(url: str) -> tuple[str, ...] | None:
     plain = "/".join(segment.split(";")[0] for segment in unquote(unquote(parts.path)).replace("\\", "/").split("/"))
     path = re.sub("/+", "/", plain)
     path = posixpath.normpath(path) if path.strip("/") else "/"
-    return (origin, path.rstrip("/") or "/")
+    # without case: Express, ASP.NET and IIS route `/hooks/Payments` to `/hooks/payments` (round 54)
+    return (origin, path.rstrip("/").lower() or "/")
 
 
 def _address_key(to: str) -> tuple[str, ...] | None:

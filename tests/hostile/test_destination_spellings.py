@@ -82,6 +82,35 @@ def test_an_ipv6_spelling_of_another_teams_spec_hook_is_a_located_error(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://tickets.example/hooks/PAY",
+        "https://tickets.example/Hooks/Pay/cart",
+        "https://tickets.example/hooks/%50ay",
+    ],
+)
+def test_another_teams_hook_path_in_another_case_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], other: str
+) -> None:
+    """Round 54 (a hostile contributor): bravo's spec sends to `https://tickets.example/hooks/pay`; alpha's spec
+    wrote `/hooks/PAY` and compiled, exit 0. A hook server whose routes ignore case (Express's default router,
+    ASP.NET, IIS) files alpha's alerts in bravo's queue, as bravo's."""
+    specs = _repository(tmp_path, f"{{webhook: {{url: '{other}'}}}}")
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2, result.err
+    cart = specs / "teams" / "alpha" / "cart.yaml"
+    assert f"{cart}:11:11 $.routing.critical.webhook.url: '{other}' is" in result.err, result.err
+    assert "of a spec of team 'bravo'" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_hook_path_in_another_case_is_one_destination() -> None:
+    assert destination_key("webhook", "https://hooks.example/Hooks/PAY/") == destination_key(
+        "webhook", "https://hooks.example/hooks/pay"
+    )
+
+
 def test_a_hex_prefix_without_digits_is_a_name_not_an_internal_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
