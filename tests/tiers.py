@@ -29,6 +29,7 @@ SLOW_MODULES = (
     "tests/hostile/test_input_selector_property.py",
     "tests/hostile/test_output_claim.py",
     "tests/hostile/test_output_foreign.py",
+    "tests/hostile/test_output_git_directory.py",
     "tests/hostile/test_output_hand_added.py",
     "tests/hostile/test_output_lock.py",
     "tests/hostile/test_output_reads.py",

@@ -62,7 +62,31 @@ def _system_problems(out: str) -> list[str]:
     home = os.environ.get("HOME")
     if home and home != os.sep and _inside(os.path.realpath(home), out):
         problems.append(f"it is or contains the home directory {home}")
+    git = git_directory_of(out)
+    if git is not None:
+        problems.append(
+            f"it is inside the git directory {git} (a repository's own refs, objects and hooks: files written there "
+            "break it, `git fsck` reporting each as an invalid ref)"
+        )
     return problems
+
+
+def git_directory_of(path: str) -> str | None:
+    """The git directory that `path` (a real path, existing or not) is or lies below: a folder named `.git`, or one
+    that git itself would take for a repository (a bare one, or a worktree's under .git/worktrees/): a `HEAD` file
+    beside `objects/` and `refs/`. Round 54: `--out repo/.git/refs/heads/gen` compiled, exit 0, and every file
+    written was a broken branch to git."""
+    while True:
+        if os.path.basename(path) == ".git" or (
+            os.path.isfile(os.path.join(path, "HEAD"))
+            and os.path.isdir(os.path.join(path, "objects"))
+            and os.path.isdir(os.path.join(path, "refs"))
+        ):
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
 
 
 def _unexpanded_home(given: str) -> list[str]:
