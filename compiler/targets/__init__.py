@@ -14,7 +14,7 @@ __all__ = ["Target", "TargetOptions", "all_targets"]
 
 def all_targets() -> tuple[Target, ...]:
     return (
-        Target("prometheus", prometheus.service_artifacts, prometheus.fleet_artifacts, shares_shapes=True),
+        Target("prometheus", prometheus.service_artifacts, prometheus.fleet_artifacts, prometheus.prepare, True),
         Target("alertmanager", alertmanager.service_artifacts, alertmanager.fleet_artifacts),
         Target("grafana", grafana.service_artifacts, grafana.fleet_artifacts, grafana.prepare, shares_shapes=True),
         Target("runbooks", runbooks.service_artifacts, runbooks.fleet_artifacts, shares_shapes=True),

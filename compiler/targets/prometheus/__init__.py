@@ -9,6 +9,7 @@ Groups, in evaluation order (generated tests pin the same order with `group_eval
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from compiler import conventions as names
@@ -19,6 +20,9 @@ from compiler.targets.prometheus.layouts import extract_groups, layout_of, rende
 from compiler.targets.prometheus.mimir_limits import ruler_limit_warnings
 from compiler.targets.prometheus.operator_size import oversized_objects
 from compiler.targets.prometheus.promtool import test_files
+from compiler.targets.prometheus.promtool.cases import MAIN_STEP
+from compiler.targets.prometheus.promtool.slo_cases import plan_cases
+from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.rules import service_rules
 from compiler.targets.prometheus.vmalert import for_vmalert
 from compiler.targets.prometheus.yaml_emit import dump
@@ -32,24 +36,41 @@ __all__ = [
     "fleet_artifacts",
     "layout_of",
     "oversized_objects",
+    "prepare",
     "ruler_limit_warnings",
     "service_artifacts",
 ]
+
+
+def _rules_of(fleet: Fleet, service: Service, options: TargetOptions) -> ServiceRules:
+    rules = service_rules(service, fleet.platform)
+    return for_vmalert(rules) if options.format == "vmalert" else rules
 
 
 def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
     """The rule file and promtool tests of each of `services` (each service's files depend on it alone)."""
     out: list[Artifact] = []
     for service in services:
-        rules = service_rules(service, fleet.platform)
-        if options.format == "vmalert":
-            rules = for_vmalert(rules)
+        rules = _rules_of(fleet, service, options)
         if not rules.groups:
             continue
         text = render(rules, service.team, options.format, fleet.platform.mimir_namespace)
         out.append(Artifact(names.prometheus_rules_path(service.name, options.format), text))
         out.extend(test_files(service, rules, fleet.platform.evaluation_seconds))
     return out
+
+
+def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
+    """In the parent, before the fork: the first service's SLO case plans (promtool.slo_plan, cached by their
+    shape, which holds no name), which every worker would otherwise work out again. Nothing else: the fleet is
+    returned as it is, and a service whose rules fail is left to the generation, which reports it as before."""
+    if fleet.services:
+        service = fleet.services[0]
+        with contextlib.suppress(Exception):  # (the generation raises it again, where it is reported)
+            rules = _rules_of(fleet, service, options)
+            if rules.groups:
+                plan_cases(service, rules, MAIN_STEP)
+    return fleet
 
 
 def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
