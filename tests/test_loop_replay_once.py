@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.api import compile_specs
-from compiler.targets.prometheus.promtool import loop_replay
+from compiler.api import CompileOptions, compile_specs
+from compiler.targets.prometheus.promtool import down_loop_cases, loop_replay
 from compiler.targets.prometheus.promtool.loop_replay import HALF, LOOKBACK, MOMENT, STEP, Timeline
+from tests.bench.fleet import write_fleet
 from tests.test_group_down import API, PLATFORM
 
 # a 5m page (the flaky stretch is quiet: _flaky_then_loop) and a 10m ticket: both churn (_churning)
@@ -40,6 +41,7 @@ def test_a_fed_timeline_is_replayed_once_for_all_its_checks(tmp_path: Path, monk
 
     monkeypatch.setattr(Timeline, "__init__", counted_init)
     monkeypatch.setattr(Timeline, "down", counted_down)
+    loop_replay.timeline_of.cache_clear()  # (kept per process: one an earlier test built would not be counted)
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "platform.yaml").write_text(PLATFORM + f"defaults:\n  alerts:\n    service_down: {TIERS}\n")
@@ -48,6 +50,31 @@ def test_a_fed_timeline_is_replayed_once_for_all_its_checks(tmp_path: Path, monk
     assert built, "no crash-loop case was replayed: the spec no longer reaches loop_replay"
     # each minute of a fed, for one hold and branch, replayed once (the old code: 3 times for _churning's fed)
     assert max(replayed.values()) == 1, sorted(Counter(replayed.values()).items())
+
+
+def test_a_fed_timeline_is_built_once_for_every_service_of_a_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Round 54 (perfcold54): the fed values hold no name, so the services of one template (and the two tokens
+    # that prove their shape: targets/shapes.py) feed the same timelines; each generation built them again.
+    built: Counter[tuple[str, ...]] = Counter()
+    made = Timeline.__init__
+
+    def counted_init(self: Timeline, fed: tuple[str, ...]) -> None:
+        built[tuple(fed)] += 1
+        made(self, fed)
+
+    monkeypatch.setattr(Timeline, "__init__", counted_init)
+    loop_replay.timeline_of.cache_clear()
+    specs = write_fleet(tmp_path, 5, teams=1, rich=True)  # one shape: its first service and two tokens generated
+    first = compile_specs([str(specs)], CompileOptions(jobs=1))
+    assert built, "no crash-loop case was replayed: the fleet no longer reaches loop_replay"
+    assert max(built.values()) == 1, sorted(Counter(built.values()).items())  # the old code: once per generation
+    loop_replay.timeline_of.cache_clear()
+    monkeypatch.setattr(down_loop_cases, "timeline_of", Timeline)  # built anew at each call, as before
+    again = compile_specs([str(specs)], CompileOptions(jobs=1))
+    files = [(a.path, a.content) for a in first.bundle.artifacts]
+    assert [(a.path, a.content) for a in again.bundle.artifacts] == files
 
 
 def _scanned(series: list[str | None], at: int) -> int | None:

@@ -33,7 +33,7 @@ from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
 from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
-from compiler.targets.prometheus.promtool.loop_replay import Timeline
+from compiler.targets.prometheus.promtool.loop_replay import timeline_of
 from compiler.targets.prometheus.promtool.loop_samples import LoopRule, fitting_parts
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.service_down import reads_churn, reads_gone_loops
@@ -238,7 +238,7 @@ def expect_each(
     lane: dict[str, str] | None = None,
 ) -> tuple[AlertCheck, ...]:
     """`expect` at each of `minutes`, `fed` replayed once for them all (it was replayed again for each check)."""
-    timeline = Timeline([s.values for s in fed])
+    timeline = timeline_of(tuple(s.values for s in fed))
     fired = {id(r): timeline.fires(r, lane is None, absent_is_down(r), loop_hold(service, r)) for r in down}
     return tuple(check(down, m * STEP, _fired_at(fired, m), lane=lane) for m in minutes)
 
