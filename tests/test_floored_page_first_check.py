@@ -10,10 +10,12 @@ starts were (slo_plan.py `first_only`)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from compiler.targets.prometheus.promtool.pair_start import own_page_stops, starts
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
 
@@ -59,3 +61,29 @@ def test_a_floored_page_started_under_its_floor_passes_its_own_tests(
     (specs / "jobs.yaml").write_text(JOBS)
     done = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "-q")
     assert done.code == 0, done.err[-3000:]
+
+
+class _LoneFailure:
+    """A 5m short window at 0.01 events/s with one failure in it: a burn at the 1.44% line shows 0.04 of a failure,
+    so a first page starts on it (the lone-failure start) and a start after a page does not (less one is 0)."""
+
+    def window(self, seconds: int) -> tuple[Decimal, Decimal, float, float]:
+        return Decimal("0.01"), Decimal(0), 1 / seconds, 0.0
+
+    def ratio(self, seconds: int) -> float:
+        return (1 / seconds) / 0.01
+
+    def bad_slices(self, seconds: int) -> Decimal:
+        return Decimal(0)
+
+    def total_of(self, seconds: int) -> Decimal:
+        return Decimal("0.01")
+
+
+def test_an_unfloored_pair_is_never_stopped_by_its_own_page() -> None:
+    """Only a restart floor stops a pair started at the first check (round 52, E03 left by review53: the guard
+    dropped, the lone-failure start of an unfloored pair read as stopped and its later checks dropped)."""
+    state = _LoneFailure()
+    assert starts(state, 300, 0.0144) and not starts(state, 300, 0.0144, paged=True)
+    assert not own_page_stops(state, 300, 0.0144, False, 0)
+    assert own_page_stops(state, 300, 0.0144, False, 3)  # floored: its own page stops it

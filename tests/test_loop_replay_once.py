@@ -133,3 +133,14 @@ class _ExactTimeline(Timeline):
             return None
         count = counts[high + 1] - counts[low]
         return Fraction(sums[high + 1] - sums[low], count) < HALF if count else None
+
+
+def test_a_group_gone_once_is_no_loop_gone_at_each_crash_however_long_it_is_gone() -> None:
+    """A group up 5 minutes, then no sample: gone (past the 5m lookback) from minute 10 to 14, within twice the 5m
+    hold of its last sample, five minutes of gone moments and one drop: `gone_loop` stays quiet (service_down.loop_gone
+    counts drops, `resets`). Gone, back and gone again: two drops, paged from the second. review53 left G14 alive
+    (gone moments counted as drops: the generated lanes' groups drop twice or never)."""
+    once = Timeline([" ".join(["1"] * 5 + ["_"] * 12)])
+    assert not any(once.gone_loop(minute * STEP, 300) for minute in range(17))
+    twice = Timeline([" ".join(["1"] * 2 + ["_"] * 7 + ["1"] * 2 + ["_"] * 8)])
+    assert [minute for minute in range(19) if twice.gone_loop(minute * STEP, 300)] == [16, 17, 18]

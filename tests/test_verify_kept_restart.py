@@ -118,3 +118,14 @@ def test_three_alerts_are_named_without_a_count() -> None:
     rules = [{"type": "alerting", "name": f"A{n}", "keepFiringFor": 60} for n in range(3)]
     note = kept_across_restart({"shop": [{"name": "obsc-shop-key", "rules": rules}]})
     assert note is not None and "carry it (A0, A1, A2; up to 1m)" in note.message, note
+
+
+def test_the_note_stands_at_the_service_with_the_longest_kept_span_whatever_the_order() -> None:
+    """Not at the first service in name order (review54: every fleet above had equal spans, so the first service
+    passed for the longest)."""
+
+    def group(service: str, span: int) -> list[dict[str, Any]]:
+        return [{"name": f"obsc-{service}-key", "rules": [{"type": "alerting", "name": "A", "keepFiringFor": span}]}]
+
+    note = kept_across_restart({"cart": group("cart", 300), "shop": group("shop", 900), "zoo": group("zoo", 60)})
+    assert note is not None and note.service == "shop" and "up to 15m" in note.message, note
