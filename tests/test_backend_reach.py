@@ -186,3 +186,26 @@ def test_the_warning_says_a_critical_twin_pages_for_missing_data(tmp_path: Path)
     """
     found = _validate(tmp_path, ES)
     assert "a critical twin's page naming missing data after its hold" in found[0], found
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        "consul_raft_peers",
+        "consul_serf_lan_members",
+        "consul_serf_lan_member_status",
+        "consul_serf_wan_member_status",
+        "consul_catalog_services",
+        "consul_service_tag",
+        "consul_catalog_service_node_healthy",
+        'consul_health_node_status{status="critical"}',
+        'consul_health_service_status{status="critical"}',
+        "consul_service_checks",
+        "consul_catalog_kv",
+    ],
+)
+def test_every_series_consuls_exporter_reads_from_consul_is_warned_of(tmp_path: Path, series: str) -> None:
+    """Each name consul_exporter writes from Consul's API, not only the leader gauge (review54: the node health
+    checks dropped from the list passed every test)."""
+    found = _validate(tmp_path, CONSUL.replace("selector: consul_raft_leader", f"selector: '{series}'"))
+    assert len(found) == 1 and "written by Consul's exporter" in found[0], found

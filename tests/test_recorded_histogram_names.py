@@ -70,3 +70,16 @@ def test_a_p99_page_over_a_recorded_name_is_refused_at_its_line(
 def test_names_a_rule_may_write_buckets_for_still_compile(tmp_path: Path, name: str) -> None:
     assert spec_errors(tmp_path, {"search.yaml": P99_ONLY.format(name=name)}) == []
     assert recorded_histogram_problem(name) is None
+
+
+def test_a_recorded_gauge_is_read_as_written(tmp_path: Path) -> None:
+    """Only a histogram is refused for a recorded name: a recorded ratio read as a gauge (Sloth's
+    `slo:sli_error:ratio_rate5m`, a team's `job:...:ratio_rate5m`) is a gauge a rule writes (review54: the
+    histogram guard dropped refused it, and every test passed)."""
+    spec = (
+        HEAD.format() + "metrics:\n  requests: search_requests_total\n"
+        "  failing: {selector: 'job:search_errors:ratio_rate5m', type: gauge, aggregation: max}\n"
+        "threshold_alerts:\n  - {name: SearchFailing, metric: failing, above: 0.05, for: 5m, tier: warning}\n"
+    )
+    assert spec_errors(tmp_path, {"search.yaml": spec}) == []
+    assert recorded_histogram_problem("job:search_errors:ratio_rate5m") is not None  # named as a histogram would be
