@@ -18,6 +18,8 @@ import pytest
 import yaml
 
 from compiler.model.units import parse_duration
+from compiler.targets.prometheus.promtool.cases import InputSeries
+from compiler.targets.prometheus.promtool.loop_samples import SAMPLE_BUDGET, LoopRule, fitting_parts, peak_samples
 from tests.cli_helpers import compile_one
 from tests.conftest import require_tool
 from tests.test_group_down import API, PLATFORM
@@ -84,3 +86,23 @@ def test_every_grouped_part_is_estimated_under_the_cap(
         seen |= set(groups)
         assert peak_samples(list(groups.values()), rules) <= SAMPLE_BUDGET, test["name"]
     assert {"obsc-gone", "obsc-kept", "obsc-down", "obsc-new", "obsc-turns", "obsc-churns", "obsc-left"} <= seen
+
+
+def test_one_sample_read_by_a_1m_hold_is_estimated_at_17() -> None:
+    """One series with one sample, a 1m hold: at 15s steps it is read 4 times, its group's aggregate 4 times, and one
+    group's window of moments is twice the hold at 15s and its end, 9: 17 (review54: the window or the grouped read
+    left out of the estimate passed every test)."""
+    one = InputSeries("up", (("instance", "a"),), "1")
+    assert peak_samples([[one]], [LoopRule(60, False)]) == 17
+    assert peak_samples([[one]], [LoopRule(90, False)]) == 25  # a 90s hold's windows span whole minutes: 2m
+
+
+def test_a_lane_over_the_budget_alone_is_left_out() -> None:
+    """300 targets for 30 minutes under a 1h hold hold far more than SAMPLE_BUDGET: no test group could run it, so
+    it is left out, not given a part of its own (review54: appended anyway, every test passed)."""
+    lane = tuple(InputSeries("up", (("instance", str(n)),), " ".join(["1"] * 30)) for n in range(300))
+    rules = [LoopRule(3600, False)]
+    assert peak_samples([lane], rules) > SAMPLE_BUDGET
+    kept = (InputSeries("up", (("instance", "kept"),), " ".join(["1"] * 30)),)
+    assert fitting_parts([(lane, {"region": "obsc-big"})], kept, rules) == []
+    assert len(fitting_parts([(lane[:2], {"region": "obsc-small"})], kept, rules)) == 1  # two targets fit

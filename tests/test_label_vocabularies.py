@@ -58,10 +58,11 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], total: str, selecte
         ),
         (HTTP, f'{HTTP}{{code=~"\\\\d"}}', 'write code=~"5.."'),  # RE2's digit, one of it: review54
         (CLIENT, f'{CLIENT}{{outcome="server_error"}}', 'write outcome="SERVER_ERROR"'),  # review54
+        (HTTP, f'{HTTP}{{code=~"5.+",code!~"5.."}}', 'code=~"5.+",code!~"5.." matches none'),  # both at once
     ],
     ids=[
         *("caret", "glob", "one-digit", "nginx-page", "grpc-lower", "grpc-number", "otel-name", "micrometer-lower"),
-        *("istio-grpc-by-name", "any-digit", "micrometer-client"),
+        *("istio-grpc-by-name", "any-digit", "micrometer-client", "two-matchers"),
     ],
 )
 def test_a_matcher_passing_no_value_of_its_labels_vocabulary_is_warned_at_the_metric(
@@ -87,6 +88,7 @@ def test_good_events_in_no_value_are_warned_too(tmp_path: Path, capsys: pytest.C
         (HTTP, f'{HTTP}{{code="599"}}'),
         (HTTP, f'{HTTP}{{code="511"}}'),  # IANA's last 5xx (review54: range(500, 511) passed)
         (HTTP, f'{HTTP}{{status!="success"}}'),  # no digit: another vocabulary
+        (HTTP, f'{HTTP}{{status="error"}}'),  # an application's own words (review54: judged without a digit)
         (HTTP, f'{HTTP}{{code!~"2.."}}'),  # a negative matcher passes other statuses
         ("linkerd_response_total", 'linkerd_response_total{grpc_status="",code=~"5.."}'),  # without the label
         (GRPC, f'{GRPC}{{grpc_code=~"UNAVAILABLE|INTERNAL"}}'),  # py-grpc-prometheus
@@ -95,7 +97,20 @@ def test_good_events_in_no_value_are_warned_too(tmp_path: Path, capsys: pytest.C
         ("jobs_total", 'jobs_total{outcome="server_error"}'),  # not Micrometer's metric: its own words
     ],
     ids=[
-        *("dots", "class", "upper-class", "named", "599", "511", "word", "negative", "absent", "grpc-upper", "numbers"),
+        *(
+            "dots",
+            "class",
+            "upper-class",
+            "named",
+            "599",
+            "511",
+            "word",
+            "own-word",
+            "negative",
+            "absent",
+            "grpc-upper",
+            "numbers",
+        ),
         *("micrometer", "other-outcome"),
     ],
 )

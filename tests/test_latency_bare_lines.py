@@ -26,6 +26,8 @@ SECONDS = "metrics:\n  timed: {{selector: '{series}', type: gauge, aggregation: 
         'rpc_duration_seconds{quantile="0.99"}',
         "http_request_latency_seconds",
         "grpc_handling_seconds",
+        "probe_duration_seconds",
+        "ping_rtt_mean_seconds",  # blackbox_exporter's whole probe (review54: `probe` dropped from the words passed)
     ],
 )
 @pytest.mark.parametrize("spec", [SLICE, ALERT, SLICE.replace(GAUGE, SECONDS)], ids=["good_when", "above", "unit-s"])
@@ -43,6 +45,7 @@ def test_a_bare_latency_line_in_seconds_is_refused_with_both_spellings(tmp_path:
         ("probe_rtt_seconds", "250s"),
         ("probe_rtt_seconds", "0.25"),  # a fraction of a second
         ("probe_rtt_seconds", "49"),
+        ("probe_rtt_seconds", "62.5"),  # not a whole number: no ms line mistaken (review54)
         ("kafka_consumergroup_lag_seconds", "300"),  # a lag, not a request's latency
         ("backup_duration_seconds", "3600"),  # a job's duration
         ("probe_rtt_milliseconds", "250"),  # in ms by its unit, below
@@ -53,3 +56,23 @@ def test_other_lines_compile_as_before(tmp_path: Path, series: str, line: str) -
     if series.endswith("_milliseconds"):
         spec = spec.replace("aggregation: max}", "aggregation: max, unit: ms}")
     assert spec_errors(tmp_path, {"search.yaml": spec}) == []
+
+
+def test_the_least_bare_line_refused_is_50(tmp_path: Path) -> None:
+    """50 is refused, 49 compiles (above): the bound is inclusive (review54: `<= 50` passed every test)."""
+    found = spec_errors(tmp_path, {"search.yaml": ALERT.format(series="probe_rtt_seconds", line=50)})
+    assert len(found) == 1 and "50 has no unit" in found[0], found
+
+
+def test_a_time_slice_line_written_with_its_unit_is_taken_as_written(tmp_path: Path) -> None:
+    """`timed < 250s` says seconds: read as written, as a threshold alert's `above: 250s` is (review54: the
+    condition's line judged as bare whatever its spelling passed every test, which read alerts only)."""
+    assert spec_errors(tmp_path, {"search.yaml": SLICE.format(series="probe_rtt_seconds", line="250s")}) == []
+
+
+def test_a_metric_named_for_latency_over_a_neutral_series_is_refused(tmp_path: Path) -> None:
+    """The metric's own name says it times requests where its series does not (review54: the name's read cut)."""
+    spec = ALERT.format(series="search_p99_seconds", line=250).replace("  timed:", "  request_time:")
+    spec = spec.replace("metric: timed", "metric: request_time")
+    found = spec_errors(tmp_path, {"search.yaml": spec})
+    assert len(found) == 1 and "250 has no unit" in found[0], found

@@ -318,3 +318,17 @@ def test_etcds_peer_round_trips_hold_no_whole_millisecond_and_the_message_names_
         "latency: {selector: etcd_network_peer_round_trip_time_seconds, buckets: [0.05, 0.1]}",
     )
     assert _validate(tmp_path, declared + _slo("50ms")) == []
+
+
+def test_prometheus_nets_last_bucket_is_32768ms(tmp_path: Path) -> None:
+    """ExponentialBuckets(0.001, 2, 16) ends at 32768 ms: a 20s line names it beside 16384 ms, and a 32768ms line
+    sits on it (review54: the list cut one bucket short passed every test)."""
+    found = _validate(tmp_path, DOTNET + _slo("20s"))
+    assert len(found) == 1 and "(16384ms or 32768ms)" in found[0], found
+    assert _validate(tmp_path, DOTNET + _slo("32768ms")) == []
+
+
+def test_django_prometheus_last_bucket_is_75s(tmp_path: Path) -> None:
+    """django-prometheus's default buckets end at 75 s (review54: the last one cut passed every test)."""
+    found = _validate(tmp_path, DJANGO + _slo("60s"))
+    assert len(found) == 1 and "(50000ms or 75000ms)" in found[0], found

@@ -55,3 +55,11 @@ def test_space_inside_a_value_stays_accepted() -> None:
     service = copy.deepcopy(SERVICE)
     service["selector"] = {"job": "batch export", "namespace": "jobs"}
     assert not [p for p in _problems(service) if SAID in p]
+
+
+def test_a_value_of_white_space_only_asks_for_the_labels_value() -> None:
+    """Nothing is left to suggest once the spaces go (review54: `write job: ` passed every test)."""
+    service = copy.deepcopy(SERVICE)
+    service["selector"] = {"job": " ", "namespace": "jobs"}
+    problems = [p for p in _problems(service) if SAID in p]
+    assert len(problems) == 1 and problems[0].endswith("write the label's value"), problems
