@@ -54,7 +54,7 @@ def _compile(tmp_path: Path, spec: str) -> tuple[int, str]:
     [
         ("expiry", "below: 14d", "below: 14d compares the date with 1209600 and never fires"),
         ("probe_expiry", "below: 336h", "reads probe_ssl_earliest_cert_expiry, a Unix timestamp"),
-        ("expiry", "below: 1209600", "write within: 1209600s"),
+        ("expiry", "below: 1209600", "for time left until it, write within: 1209600s"),  # review54: its comma
         ("started", "above: 30m", "above: 30m compares the date with 1800 and fires at every evaluation"),
         ("not_after", "below: 7d", "reads x509_cert_not_after, a Unix timestamp"),
     ],
@@ -98,3 +98,35 @@ def test_a_certificate_days_from_expiry_fires_within_and_not_the_span(tmp_path: 
     real = 'certmanager_certificate_expiration_timestamp_seconds{job="cert-manager",name="web"}'
     series[real] = "1700259200x150"
     assert _promtool(tmp_path, tmp_path / "old.yaml", "certs", series, [_firing("CertLine", "140m", 0)]) == ""
+
+
+EXTRA = (
+    "  created: {selector: kube_pod_created, type: gauge, aggregation: max}\n"
+    "  built: {selector: app_build_info_date, type: gauge, aggregation: max, unit: dateTimeAsIso}\n"
+    "  expiry_ms: {selector: app_cert_not_after, type: gauge, aggregation: min, unit: ms}\n"
+    "  backup: {selector: backup_last_success_timestamp_seconds, type: gauge, aggregation: max, unit: s}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("metric", "line", "said"),
+    [
+        ("created", "above: 30m", "reads kube_pod_created, a Unix timestamp"),  # OpenMetrics' `_created`
+        ("built", "above: 30d", "reads app_build_info_date, a Unix timestamp"),  # said by its date unit alone
+        ("expiry_ms", "below: 1209600000", "compares the date with 1209600000 and never fires; for time left until"),
+        ("expiry_ms", "below: 1209600000", "write within: 1209600s"),  # the span in seconds, from milliseconds
+        ("expiry_ms", "below: 14d", "compares the date with 1209600000 and never fires"),  # the span in its unit
+        ("backup", "above: 1d", "or an SLO with sli: {last_success: backup, max_age: 1d}"),
+    ],
+    ids=["created", "date-unit-only", "ms-bare", "ms-bare-span", "ms-spelled", "last-success"],
+)
+def test_each_way_a_gauge_is_a_timestamp_and_its_line_in_its_unit(
+    tmp_path: Path, metric: str, line: str, said: str
+) -> None:
+    """review54: the `_created` name, the date unit alone, a millisecond timestamp's bound and spans, and a last
+    success's SLO advice each passed every test with its branch cut."""
+    code, output = _compile(
+        tmp_path, CERTS.replace("threshold_alerts:", EXTRA + "threshold_alerts:") + _alert(metric, line)
+    )
+    assert code == 2, output
+    assert said in output, output

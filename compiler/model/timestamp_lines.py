@@ -57,7 +57,7 @@ def timestamp_line_problem(value: Any, comparison: Comparison, metric: Metric) -
         line, span = seconds * scale(metric), spelled
     series = metric.selector.metric if metric.selector is not None else metric.name
     outcome = "never fires" if comparison is Comparison.BELOW else "fires at every evaluation"
-    ahead = f"for time left until it write within: {span} (fires while the soonest is less than that ahead)"
+    ahead = f"for time left until it, write within: {span} (fires while the soonest is less than that ahead)"
     age_metric = f"{{expr: 'time() - max({series}{{$selector}})', type: gauge, unit: s}}"
     age = f"for its age, a metric {age_metric} with {comparison.value}: {span}"
     if "success" in series:
