@@ -95,6 +95,7 @@ def test_one_sample_read_by_a_1m_hold_is_estimated_at_17() -> None:
     one = InputSeries("up", (("instance", "a"),), "1")
     assert peak_samples([[one]], [LoopRule(60, False)]) == 17
     assert peak_samples([[one]], [LoopRule(90, False)]) == 25  # a 90s hold's windows span whole minutes: 2m
+    assert peak_samples([[one]], [LoopRule(60, True)]) > 17  # a gone loop's reads are counted too
 
 
 def test_a_lane_over_the_budget_alone_is_left_out() -> None:

@@ -30,6 +30,7 @@ SLO = (
     [
         ("job:http_request_duration_seconds_bucket:rate5m", "http_request_duration_seconds", "its operation rate5m"),
         ("job:http_request_duration_seconds:rate5m", "http_request_duration_seconds", "its operation rate5m"),
+        ("job:http_request_duration_seconds_sum:rate5m", "http_request_duration_seconds", "its operation rate5m"),
         (
             "cluster_verb:apiserver_request_duration_seconds_bucket:sum",
             "apiserver_request_duration_seconds",

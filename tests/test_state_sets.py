@@ -148,3 +148,14 @@ def test_a_dashboard_line_over_every_state_is_warned_of_unless_it_is_a_count(tmp
         len(found) == 1
         and "$.metrics.ready: warning: metric 'ready' reads kube_pod_status_ready across every condition" in found[0]
     ), found
+
+
+@pytest.mark.parametrize("series", ["consul_health_service_status", "consul_health_node_status"])
+def test_both_consul_health_state_sets_are_warned_of_with_the_critical_pin(tmp_path: Path, series: str) -> None:
+    """The node checks as the service checks; the example pins `status="critical"`, the state that fails (review54:
+    the node checks dropped, or another status first in the list, passed every test)."""
+    metric = f"{{selector: '{series}{{node=\"n1\"}}', type: gauge, aggregation: max}}"
+    spec = UNIT.replace("lb-host", "payments-checks") % (metric, "above: 0", "")
+    found = _validate(tmp_path, spec)
+    assert len(found) == 1 and f"reads {series} across every status" in found[0], found
+    assert 'status="critical"' in found[0], found
