@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.generation import Alongside, generate, prepare
+from compiler.generation import Alongside, Into, generate, prepare
 from compiler.model import build, checks, import_owners, shared_builds, team_claims, team_renames, tree_destinations
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.tree_names import tree_name_clashes
@@ -414,11 +414,13 @@ def compile_specs(
     options: CompileOptions | None = None,
     write_into: Callable[[], str | None] | None = None,
     alongside: Callable[[Fleet, str], object] | None = None,
+    compare_with: str | None = None,
 ) -> Compilation:
     """Compile `paths`. `write_into`, called once the specs are known to be sound, may name an empty staging
     tree: the workers then write each file there as they generate it (output/direct.py; a cold compile).
     `alongside` (pure) is called with the prepared fleet and the format in effect in the generation pool; its
-    result is the compilation's `alongside`."""
+    result is the compilation's `alongside`. `compare_with`: the live output, read under the caller's lock (its
+    real path): without a staging tree, each file whose exact bytes are there comes back as `Artifact.kept`."""
     options = options or CompileOptions()
     timings: dict[str, float] = {}
     with paused_gc():
@@ -434,7 +436,7 @@ def compile_specs(
         with stage("generate", timings):
             fleet_wide: set[str] = set()
             # Headers and stub markers are added in the workers too (a runbook's marker is a SHA-256 of it).
-            into = (staging, options.regenerate_command)
+            into = Into(staging, options.regenerate_command, compare_with)
             prepared, fmt = fleet, options.format
             beside = Alongside(lambda: alongside(prepared, fmt)) if alongside is not None else None
             try:

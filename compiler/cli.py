@@ -115,7 +115,8 @@ def compile_cmd(
         cold = None if named else session.cold_staging  # a whole compile into an empty --out: written as generated
         options = options_for_command(specs, jpath, platform_file, layout, out_dir, fmt is not None, verbosity >= 1)
         warned = reports.recorded_fleet_warnings if verbosity >= 0 else None  # worked out in the generation pool
-        compilation = compile_specs(specs, options, cold, warned)
+        live = None if named else session.real  # compared by the workers, under the lock cold_staging took
+        compilation = compile_specs(specs, options, cold, warned, live)
         declared_format.refuse_other_layout(_console(), compilation, fmt, out_dir, named)
         _explain(compilation, verbosity)
         _warn_links(compilation, verbosity)

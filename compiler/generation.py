@@ -7,14 +7,18 @@ pieces, run, put back in fleet order, and how services of one shape share their 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from compiler import workers
+from compiler.errors import OutputError
 from compiler.model.types import Fleet, Service
-from compiler.output import direct
-from compiler.output.bundle import Artifact
+from compiler.output import direct, tree
+from compiler.output.bundle import Artifact, same_bytes
 from compiler.targets import TargetOptions, all_targets, shapes
 
 log = logging.getLogger("obsc")
@@ -33,14 +37,15 @@ def generate(
     options: TargetOptions,
     jobs: int | None = None,
     fleet_wide: set[str] | None = None,
-    into: tuple[str | None, str] | None = None,
+    into: Into | None = None,
     alongside: Alongside | None = None,
 ) -> list[Artifact]:
     """Every target's artifacts, targets in `all_targets()` order, each target's services in fleet order
     then its fleet-wide files; services spread over worker processes for a large fleet (same bytes).
     `fleet_wide` receives the paths of the fleet-wide files. `into` (staging tree or None, regenerate
     command): each piece of work returns its artifacts finished (bundle.finish) and writes them into the
-    staging tree if there is one. `alongside` runs as one more piece of work, first, and keeps its result."""
+    staging tree if there is one; else, with a live output to compare with, a file that holds those bytes already
+    comes back as `Artifact.kept`. `alongside` runs as one more piece of work, first, and keeps its result."""
     targets = all_targets()
     services = fleet.services
     count = workers.worker_count(len(services), jobs)
@@ -80,6 +85,15 @@ def generate(
             _explain_sharing(target.name, len(services), tally)
         artifacts.extend(produced)
     return artifacts
+
+
+class Into(NamedTuple):
+    """Where generation's finished files go: written into a cold compile's staging tree, or (`staging` None)
+    returned as bytes; with `compare`, the live output, a file whose bytes are already there returns kept."""
+
+    staging: str | None
+    command: str
+    compare: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,13 +138,13 @@ def _explain_sharing(target: str, services: int, tally: Counter[str]) -> None:
     )
 
 
-def _written(part: Callable[[], _Done], into: tuple[str | None, str] | None) -> Callable[[], _Done]:
+def _written(part: Callable[[], _Done], into: Into | None) -> Callable[[], _Done]:
     """`part`'s files, finished and written."""
     if into is None:
         return part
-    staging, command = into
+    staging, command, compare = into
     if staging is None:
-        return lambda: _finished(part(), command)
+        return lambda: _finished(part(), command, compare)
 
     def written() -> _Done:
         done = part()
@@ -140,14 +154,41 @@ def _written(part: Callable[[], _Done], into: tuple[str | None, str] | None) -> 
     return written
 
 
-def _finished(done: _Done, command: str) -> _Done:
+def _finished(done: _Done, command: str, compare: str | None = None) -> _Done:
     """Each file finished as the bytes the writer compares with the output and writes (a renamed service's
-    encoded from its template's pieces in one pass: no text is made for it)."""
-    return _Done([[_as_bytes(a, command) for a in files] for files in done.files], done.tally)
+    encoded from its template's pieces in one pass: no text is made for it); with `compare` (the live
+    output), one whose bytes are there already as `Artifact.kept`."""
+    root = os.path.join(compare, "") if compare is not None else None
+    folders: dict[str, bool] = {}
+    return _Done([[_as_bytes(a, command, root, folders) for a in files] for files in done.files], done.tally)
 
 
-def _as_bytes(artifact: Artifact, command: str) -> Artifact:
-    return Artifact.as_bytes(artifact.path, artifact.ownership, direct.finished_bytes(artifact, command))
+def _as_bytes(artifact: Artifact, command: str, root: str | None, folders: dict[str, bool]) -> Artifact:
+    data = direct.finished_bytes(artifact, command)
+    if root is not None and _real_folder(root, artifact.path.rpartition("/")[0], folders):
+        file = root + artifact.path
+        try:
+            old, _, seen = tree.read_bytes(file)
+        except OutputError:  # unreadable: the writer's plan reads it again and says why
+            old, seen = None, None
+        if old is not None and seen is not None and same_bytes(old, data):
+            return Artifact.kept(artifact.path, artifact.ownership, file, seen)
+    return Artifact.as_bytes(artifact.path, artifact.ownership, data)
+
+
+def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
+    """`folder` (relative to `root`) and each folder above it are real directories, none a symlink: a worker
+    reads the output only where the writer's plan would (tree.scan never follows a link). `known`: folders
+    looked at already."""
+    if not folder:
+        return True
+    if folder not in known:
+        try:
+            real = stat.S_ISDIR(os.lstat(root + folder).st_mode)
+        except OSError:
+            real = False
+        known[folder] = real and _real_folder(root, folder.rpartition("/")[0], known)
+    return known[folder]
 
 
 def _fleet_part(

@@ -25,13 +25,17 @@ class FileChange:
     path: str
     status: Status
     raw: bytes | None = None  # the file on disk, as read (None: not there, or not read)
-    produced: Artifact | None = None  # what obsc writes there (added, changed); its text is read when asked
+    # what obsc writes there (added, changed; unchanged: the file a worker found holding it, Artifact.kept); its
+    # text is read when asked
+    produced: Artifact | None = None
     old_kind: str | None = None  # what is on disk when it was not read: "symlink", "FIFO"...
 
     @functools.cached_property
     def old(self) -> str | None:
         """The file's text on disk, decoded when asked: a one-service change re-plans 33,000 files, and only
         those that differ are ever shown."""
+        if self.raw is None and self.status is Status.UNCHANGED and self.produced is not None:
+            return self.produced.content  # not read by the plan: the file holds what obsc writes
         return tree.decoded(self.raw) if self.raw is not None else None
 
     @property

@@ -132,6 +132,21 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
             warnings.append(f"{path}: a directory where obsc writes a file; {_REFUSED}")
             changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
             continue
+        if artifact.seen is not None:  # a worker read these exact bytes here (generation._as_bytes)
+            if kind == tree.FILE and tree.identity(os.path.join(root, path)) == artifact.seen:
+                # as it found it: not read again (a one-service change re-read and compared 33,000 files here)
+                if artifact.ownership is Ownership.STUB:
+                    seen[path] = artifact.seen
+                changes.append(FileChange(path, Status.UNCHANGED, None, artifact))
+                continue
+            # Changed since (the worker sent no bytes back): a page a human edited meanwhile is theirs, as always;
+            # anything else was written into the output during the compile, and this run cannot tell what to write.
+            old, kind, identity = tree.read_bytes(os.path.join(root, path)) if kind == tree.FILE else (None, kind, None)
+            if artifact.ownership is Ownership.STUB and old is not None and not is_unedited_stub(tree.decoded(old)):
+                seen[path] = identity
+                changes.append(FileChange(path, Status.PRESERVED, old))
+                continue
+            raise OutputError(f"{out_dir}: {path} changed while obsc compiled; nothing was written: compile again")
         if kind == tree.FILE:
             old, kind, identity = tree.read_bytes(os.path.join(root, path))
             kind = None if kind == "missing" else kind
