@@ -110,6 +110,7 @@ SLOW_MODULES = (
     "tests/test_import_types.py",
     "tests/test_ingress_relays.py",
     "tests/test_inhibited_ticket_resolve.py",
+    "tests/test_kept_files.py",
     "tests/test_key_alert_properties.py",
     "tests/test_key_alert_semantics.py",
     "tests/test_latency_bucket_release.py",
