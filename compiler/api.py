@@ -416,11 +416,9 @@ def compile_specs(
     alongside: Callable[[Fleet, str], object] | None = None,
     compare_with: str | None = None,
 ) -> Compilation:
-    """Compile `paths`. `write_into`, called once the specs are known to be sound, may name an empty staging
-    tree: the workers then write each file there as they generate it (output/direct.py; a cold compile).
-    `alongside` (pure) is called with the prepared fleet and the format in effect in the generation pool; its
-    result is the compilation's `alongside`. `compare_with`: the live output, read under the caller's lock (its
-    real path): without a staging tree, each file whose exact bytes are there comes back as `Artifact.kept`."""
+    """Compile `paths`. `write_into`, called once the specs are sound, may name an empty staging tree the workers
+    write each file into (output/direct.py; a cold compile); else a file whose bytes `compare_with` (the live output,
+    locked) holds comes back as `Artifact.kept`. `alongside` (pure) runs in the generation pool with the fleet."""
     options = options or CompileOptions()
     timings: dict[str, float] = {}
     with paused_gc():
