@@ -53,6 +53,15 @@ a cluster gone once and back, which must stay quiet; the second can: a group gon
 loop whose stretches down are a hold or longer pages after its second crash, up to 24 minutes into the loop at a 5m
 hold (it never paged); a cluster drained twice within eight holds, gone long enough, pages as it returns.
 
+Holds of hours to the schema's 7d (round 54): read at 15s moments and 1m looks, the moments branch held every
+target at each moment of three holds (120,961 samples per target at 7d: a server's 50,000,000 from ~414 targets)
+and each share re-read twice the hold at each minute of the hold. Past LONG_HOLD (2h) a branch reads at most
+MOST_LOOKS steps of the hold and MOST_MOMENTS moments of twice the hold, and a target's share sums its samples in
+chunks of a look (every sample counted once, as a share of raw samples is), so a series holds about 1,440 moments
+and 360 chunk sums at once whatever the hold. The costs: the shares' window ends at the last look step, so a loop
+is read up to a look later (12m at 1d, 84m at 7d), and a churning loop whose period divides the moments' step
+could read in phase (the step is an odd multiple of 15s: a loop of whole minutes never divides it).
+
 A service that scales to zero says `missing: ignore` (model/saturation_missing.py): no `up` series at all is then
 idle, not down, and only targets that exist and all report 0 (or mostly did: the crash-loop branch, which reads
 only the samples there are) fire.
@@ -76,6 +85,38 @@ GONE_LOOK_HOLDS = 8
 # promql.NewLazyLoader, which `promtool test rules` runs on, sets MaxSamples 10,000; a server's --query.max-samples
 # is 50,000,000). Longer holds keep round 51's reading (such a loop unpaged); promtool/loop_samples.py.
 GONE_MAX_HOLD = 600
+# Holds past this (seconds) read coarser (round 54). At 15s moments and 1m looks the moments branch held every
+# target at each moment of three holds (3 x hold / 15s: 120,961 per target at 7d, past a server's 50,000,000 from
+# ~414 targets) and each share window re-read twice the hold at each minute of the hold. Up to 2h the rules are
+# those before; past it a branch reads at most MOST_LOOKS evaluations of the hold and MOST_MOMENTS moments of
+# twice the hold, and the shares sum raw samples in chunks of a look: per series and evaluation, about 3 x
+# MOST_MOMENTS / 2 moments and 3 x MOST_LOOKS chunks, whatever the hold.
+LONG_HOLD = 7200
+MOST_LOOKS = 120  # the evaluations of the last hold read at 1m steps at LONG_HOLD
+MOST_MOMENTS = 960  # the moments of twice the hold read at 15s steps at LONG_HOLD
+
+
+def look_seconds(hold_seconds: int) -> int:
+    """The step of the evaluations a crash-loop branch looks back over (the last hold's): 1m (15s under a minute's
+    hold), and past LONG_HOLD the whole minutes that keep them to MOST_LOOKS (2m at 4h, 12m at 1d, 84m at 7d)."""
+    if hold_seconds <= LONG_HOLD:
+        return 60 if hold_seconds >= 60 else 15
+    return 60 * -(-hold_seconds // (60 * MOST_LOOKS))
+
+
+def moment_seconds(hold_seconds: int) -> int:
+    """The step of the churn branch's moments: 15s, and past LONG_HOLD the multiple of 15s that keeps twice the hold
+    to MOST_MOMENTS, taken odd (45s at 4h, 3m15s at 1d, 21m15s at 7d): a loop whose period is whole minutes is then
+    never a divisor of the step, so its moments fall on four or more phases of it, not on the same one each time."""
+    if hold_seconds <= LONG_HOLD:
+        return 15
+    fifteens = -(-2 * hold_seconds // (15 * MOST_MOMENTS))
+    return 15 * (fifteens | 1)
+
+
+def reads_chunks(hold_seconds: int) -> bool:
+    """Whether the crash-loop branches read raw samples in chunks of a look (holds past LONG_HOLD)."""
+    return hold_seconds > LONG_HOLD
 
 
 def reads_gone_loops(hold_seconds: int) -> bool:
@@ -135,6 +176,10 @@ def loop_shares(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
     last hold, no target of `up` was up at more than half of its own samples of twice the hold. Every scrape read,
     at any scrape interval; only the samples there are (a gap, a target gone, is no reading of "down")."""
     window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
+    if reads_chunks(hold_seconds):  # each target's samples summed a look at a time: a window per chunk, not 2 holds
+        up_sum, up_count = (_chunks(kind, up, 2 * hold_seconds, hold_seconds) for kind in ("sum", "count"))
+        shares = f"max{_by(split)}({up_sum} / {up_count})"
+        return f"min_over_time({shares}[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
     # Half is down, but avg_over_time's running mean reads 20 ups of 40 as 0.5 plus a rounding error at some
     # orders of the samples (Prometheus 2.42: one evaluation in ten of an exact-half loop): any share over half
     # of under a million samples is at least 0.500001.
@@ -157,7 +202,20 @@ def loop_moments(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
         return f"min_over_time(({share})[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
     share = f"sum_over_time({moments}) / scalar(count_over_time(vector(1){steps}))"
     churned = f"min_over_time(({share})[{hold}:{_look(hold_seconds)}]) < {HALF_AND_ROUNDING}"
+    if reads_chunks(hold_seconds):
+        before = _chunks("last", up, 2 * hold_seconds, hold_seconds, f" offset {window}")
+        return f"{churned}\nand on () count({before})"
     return f"{churned}\nand on () count(last_over_time({up}[{window}] offset {window}))"
+
+
+def _chunks(kind: str, up: str, span_seconds: int, hold_seconds: int, offset: str = "") -> str:
+    """`kind`_over_time of `up`'s samples in the `span_seconds` before, read a look at a time (chunks of a look less
+    a millisecond, at the look's steps: each sample in one chunk; the span ends at the last look's step)."""
+    look = look_seconds(hold_seconds)
+    chunk = f"{format_duration(look - 1)}999ms"
+    span = f"{format_duration(span_seconds - 1)}999ms"
+    outer = "sum" if kind == "count" else kind
+    return f"{outer}_over_time({kind}_over_time({up}[{chunk}])[{span}:{format_duration(look)}]{offset})"
 
 
 def moment_steps(hold_seconds: int) -> str:
@@ -165,7 +223,8 @@ def moment_steps(hold_seconds: int) -> str:
     evaluations on the steps' beat (promtool's; a server's whose group offset falls on it) a loop up at exactly half
     of its moments read 21 of 41 and never paged, where off the beat it read 20 of 40 (round 51). Now every
     evaluation reads 2 x hold / CHURN_STEP moments."""
-    return f"[{format_duration(2 * hold_seconds - 1)}999ms:{CHURN_STEP}]"
+    step = CHURN_STEP if not reads_chunks(hold_seconds) else format_duration(moment_seconds(hold_seconds))
+    return f"[{format_duration(2 * hold_seconds - 1)}999ms:{step}]"
 
 
 def reads_churn(expr: str, hold_seconds: int) -> bool:
@@ -178,7 +237,7 @@ def _by(split: tuple[str, ...]) -> str:
 
 
 def _look(hold_seconds: int) -> str:
-    return LOOK_STEP if hold_seconds >= 60 else CHURN_STEP
+    return format_duration(look_seconds(hold_seconds))
 
 
 def crash_loop_text(hold_seconds: int, churn: bool = True, where: str = "") -> str:
@@ -187,10 +246,14 @@ def crash_loop_text(hold_seconds: int, churn: bool = True, where: str = "") -> s
     if hold_seconds <= 0:
         return ""
     window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
+    when, moments = "minute", "moments"
+    if reads_chunks(hold_seconds):  # past LONG_HOLD: read at coarser steps, said so
+        when = f"{format_duration(look_seconds(hold_seconds))} step"
+        moments = f"moments (one every {format_duration(moment_seconds(hold_seconds))})"
     return (
-        f" Or, at some minute of the last {hold}, every instance{where} was up at half or fewer of its scrapes in the "
+        f" Or, at some {when} of the last {hold}, every instance{where} was up at half or fewer of its scrapes in the "
         f"{window} before"
-        + (f", or the service{where} had an instance up at half or fewer of its moments" if churn else "")
+        + (f", or the service{where} had an instance up at half or fewer of its {moments}" if churn else "")
         + " (a crash loop, up for a scrape now and then"
         + (", or a new instance at each restart)" if churn else ")")
         + (

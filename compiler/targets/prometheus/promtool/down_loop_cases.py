@@ -36,7 +36,7 @@ from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.promtool.loop_replay import timeline_of
 from compiler.targets.prometheus.promtool.loop_samples import LoopRule, fitting_parts
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.service_down import reads_churn, reads_gone_loops
+from compiler.targets.prometheus.service_down import LONG_HOLD, reads_churn, reads_gone_loops
 
 STEP = 60
 
@@ -97,13 +97,13 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
             series += (InputSeries("up", up_labels(service, "d", flaky), values({0, 1, 2}, 5)),)
             lanes.append((series[-1:], flaky))
         renewed = {label: "obsc-new" for label in split}  # and a group whose every restart is a new instance
-        lives = _lives(service, minutes, [(0, 2, 5)], "new-", renewed, reported=True)
+        lives = _lives(service, minutes, [(0, 2, 5)], "new-", renewed, reported=True, unit=life_unit(hold, minutes))
         series += lives
         lanes.append((lives, renewed))
         # each crash-loop branch alone: two instances in turn (the shares fire, the moments two thirds up), and new
         # instances up two minutes in five beside a target down for good (the moments fire; each share's best
         # target is up its whole life): where both fired, either branch dropped or its line lowered passed
-        for lane in _branch_lanes(service, split, minutes, values, reads_gone_loops(hold)):
+        for lane in _branch_lanes(service, split, minutes, values, hold):
             series += lane[0]
             lanes.append(lane)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
@@ -126,7 +126,7 @@ def loop_rule(service: Service, rule: Rule) -> LoopRule:
 
 
 def _branch_lanes(
-    service: Service, split: tuple[str, ...], minutes: int, values: Callable[[set[int], int], str], gone: bool
+    service: Service, split: tuple[str, ...], minutes: int, values: Callable[[set[int], int], str], hold: int
 ) -> list[tuple[tuple[InputSeries, ...], dict[str, str]]]:
     """A group whose targets' shares alone read a crash loop, one whose moments alone do, one that loops and is
     gone two minutes before the end (quiet there: a group's branches count while it reports; read while any group
@@ -138,12 +138,15 @@ def _branch_lanes(
     turn = tuple(InputSeries("up", up_labels(service, who, turns), values({at}, 3)) for who, at in (("a", 0), ("b", 1)))
     stuck = InputSeries("up", up_labels(service, "stuck", churns), values(set(), 1))
     ended = [*values({0}, 3).split()[: minutes - 2], "stale", "_", "_"]
+    unit = life_unit(hold, minutes)
     lanes = [
         (turn, turns),
-        ((stuck, *_lives(service, minutes, [(0, 2, 5)], "churn-", churns)), churns),
+        ((stuck, *_lives(service, minutes, [(0, 2, 5)], "churn-", churns, unit=unit)), churns),
         ((InputSeries("up", up_labels(service, "a", left), " ".join(ended)),), left),
     ]  # the replaced lane only where the rule reads such loops (service_down.reads_gone_loops: holds up to 10m)
-    return [*lanes, (_lives(service, minutes, [(0, 2, 5)], "replaced-", replaced), replaced)] if gone else lanes
+    if not reads_gone_loops(hold):
+        return lanes
+    return [*lanes, (_lives(service, minutes, [(0, 2, 5)], "replaced-", replaced), replaced)]
 
 
 def _flaky_then_loop(
@@ -191,7 +194,7 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     read as down, and without a target before the window the branch fired there (a new service paged)."""
     stretch = 2 * hold // STEP + 10
     minutes = 2 * stretch
-    series = _lives(service, minutes, [(0, 2, 3), (stretch, 2, 5)], "new-")
+    series = _lives(service, minutes, [(0, 2, 3), (stretch, 2, 5)], "new-", unit=life_unit(hold, stretch))
     name = down[0].alert
     checks = expect_each(service, down, series, (hold // STEP + 1, stretch, minutes))
     title = f"{name}: a new instance at each restart, up two minutes in three; then two in five (a crash loop)"
@@ -205,13 +208,16 @@ def _lives(
     prefix: str,
     group: dict[str, str] | None = None,
     reported: bool = False,
+    unit: int = 1,
 ) -> tuple[InputSeries, ...]:
     """A new instance at each restart, to `minutes`: from each stretch's first minute on, one up for `life` minutes
-    in every `period`, then gone (stale) until the next starts, or (`reported`) reporting 0 until it does."""
+    in every `period` (each times `unit`), then gone (stale) until the next starts, or (`reported`) reporting 0 until
+    it does."""
     series: list[InputSeries] = []
     start = 0
     while start <= minutes:
         _, life, period = max(s for s in stretches if s[0] <= start)
+        life, period = life * unit, period * unit
         values = ["_"] * (minutes + 1)
         for m in range(start, min(start + (period if reported else life), minutes + 1)):
             values[m] = "1" if m < start + life else "0"
@@ -220,6 +226,13 @@ def _lives(
         series.append(InputSeries("up", up_labels(service, f"{prefix}{len(series)}", group), " ".join(values)))
         start += period
     return tuple(series)
+
+
+def life_unit(hold: int, minutes: int) -> int:
+    """Past service_down.LONG_HOLD, the minutes a case's lives are counted in: about five lives of the longest
+    period in `minutes` (a week's hold fed 8,000 lives of minutes, each a series promtool held at every look of
+    the shares' branch: past its 10,000 samples a query from 4h). The lives keep their shares of up and gone."""
+    return 1 if hold <= LONG_HOLD else max(1, -(-minutes // 25))
 
 
 def expect(

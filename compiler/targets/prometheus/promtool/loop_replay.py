@@ -17,7 +17,13 @@ from fractions import Fraction
 
 from compiler.targets.prometheus.promtool.cases import fires_at
 from compiler.targets.prometheus.rule_model import Rule
-from compiler.targets.prometheus.service_down import GONE_LOOK_HOLDS, reads_gone_loops
+from compiler.targets.prometheus.service_down import (
+    GONE_LOOK_HOLDS,
+    look_seconds,
+    moment_seconds,
+    reads_chunks,
+    reads_gone_loops,
+)
 
 STEP = 60
 MOMENT = 15  # service_down.CHURN_STEP
@@ -50,22 +56,25 @@ class Timeline:
         series = [samples(values) for values in fed]
         minutes = max(len(s) for s in series) - 1
         self.minutes = minutes
-        per_minute = STEP // MOMENT
-        self.values = [_values(s, minutes * per_minute + 1) for s in series]
-        # the service's moments (no target is 0), as prefix sums: moments[k] = up moments before moment k, and
-        # targeted[k] the moments with a target before k (a window without one has no share: a sum of nothing)
-        self.moments, self.targeted = [0], [0]
-        for k in range(minutes * per_minute + 1):
-            self.moments.append(self.moments[-1] + max((v[k] or 0 for v in self.values), default=0))
-            self.targeted.append(self.targeted[-1] + any(v[k] is not None for v in self.values))
+        count = minutes * (STEP // MOMENT) + 1
+        # the highest value of a target read at each moment (None: no target), each series' readings only where it
+        # has some (round 54: a week's hold fed thousands of short lives, each read at every moment of the fed)
+        best: list[int | None] = [None] * count
+        for s in series:
+            for k, value in _readings(s, count):
+                seen = best[k]
+                best[k] = value if seen is None or value > seen else seen
+        self.best = best
+        self._strided: dict[int, tuple[list[int], list[int]]] = {}
         # a minute with a sample of some target (not a staleness marker): what last_over_time reads
         sampled = [any(m < len(s) and s[m] in ("0", "1") for s in series) for m in range(minutes + 1)]
         self.sampled = [0]
-        for seen in sampled:
-            self.sampled.append(self.sampled[-1] + seen)
+        for seen_now in sampled:
+            self.sampled.append(self.sampled[-1] + seen_now)
         self.sums = [_prefix(s, lambda t: int(t == "1")) for s in series]
         self.counts = [_prefix(s, lambda t: int(t in ("0", "1"))) for s in series]
         self._holds: dict[tuple[int, bool, bool], list[bool]] = {}
+        self._points: dict[tuple[int, bool], tuple[list[int], list[int]]] = {}
 
     def fires(self, rule: Rule, whole: bool, absent_is_down: bool, loop_hold: int) -> list[bool]:
         """Whether `rule` fires at each minute. `whole`: the service's own condition (else a group's branch: its
@@ -87,22 +96,49 @@ class Timeline:
         """The crash-loop branches (service_down.loop_shares, loop_moments) at `at` seconds on the fed targets (the
         service's, or one group's while it reports now, `reports`): every target's share, or the moments' (the
         service's absent as down, with a target before the window; a group's only those with a target), at half or
-        less at some evaluation of the last hold."""
+        less at some evaluation of the last hold (at the hold's look steps: service_down.look_seconds)."""
         if not (whole or reports):
             return False
-        window, look = 2 * hold, STEP if hold >= STEP else MOMENT
-        points = range(-(-(at - hold) // look) * look, at + 1, look)
-        if any(self._every_share_below(point - window, point) for point in points):
-            return True
-        if whole and (
-            not absent_is_down or all(self._share_below(i, at - 2 * window, at - window) is None for i in self.indices)
-        ):
+        look = look_seconds(hold)
+        first, last = max(-(-(at - hold) // look), 0), at // look
+        if first > last:
             return False
-        return any(self._moments_below(point, window, whole) for point in points)
+        shares, moments = self._point_reads(hold, whole)
+        if shares[last + 1] > shares[first]:
+            return True
+        if whole and (not absent_is_down or not self._sampled_before(at, hold)):
+            return False
+        return moments[last + 1] > moments[first]
+
+    def _point_reads(self, hold: int, whole: bool) -> tuple[list[int], list[int]]:
+        """For each look step from 0 on, whether the shares' branch, and the moments', read a loop there, as running
+        counts: every evaluation of a hold then reads its last hold's steps in two lookups."""
+        key = (hold, whole)
+        if key not in self._points:
+            look, window = look_seconds(hold), 2 * hold
+            shares, moments = [0], [0]
+            for point in range(0, self.minutes * STEP + 1, look):
+                start = point - window
+                if reads_chunks(hold):  # chunks of a look at its steps, each (step - look, step]: after the first's
+                    start = ((point - window) // look) * look + 1  # start, which is the span's start or before
+                shares.append(shares[-1] + self._every_share_below(start, point))
+                moments.append(moments[-1] + self._moments_below(point, window, whole, moment_seconds(hold)))
+            self._points[key] = (shares, moments)
+        return self._points[key]
+
+    def _sampled_before(self, at: int, hold: int) -> bool:
+        """Whether some target has a sample in the window the churn branch's target-before reads (twice the hold,
+        twice the hold back; past LONG_HOLD in chunks of a look, at their steps)."""
+        start, end = at - 4 * hold, at - 2 * hold
+        if reads_chunks(hold):
+            look = look_seconds(hold)
+            start, end = (start // look) * look + 1, (end // look) * look
+        low, high = max(-(-start // STEP), 0), min(end // STEP, len(self.sampled) - 2)
+        return high >= low and self.sampled[high + 1] > self.sampled[low]
 
     @property
     def indices(self) -> range:
-        return range(len(self.values))
+        return range(len(self.sums))
 
     def _every_share_below(self, start: int, end: int) -> bool:
         """Whether some target has samples in [start, end] and every such target's share there is under HALF."""
@@ -114,25 +150,35 @@ class Timeline:
             seen = seen or below is not None
         return seen
 
-    def _moments_below(self, at: int, window: int, whole: bool) -> bool:
-        """Whether the up share of the moments in (at - window, at] is under HALF, a moment with no target read as
-        0 (`whole`) or left out (a group's); False when no moment there has a target."""
-        first, last = (at - window) // MOMENT + 1, at // MOMENT
-        targeted = self.targeted[max(last + 1, 0)] - self.targeted[max(first, 0)]
+    def _moments_below(self, at: int, window: int, whole: bool, step: int = MOMENT) -> bool:
+        """Whether the up share of the moments (every `step`) in (at - window, at] is under HALF, a moment with no
+        target read as 0 (`whole`) or left out (a group's); False when no moment there has a target."""
+        ups, targeted_sums = self._stride(step // MOMENT)
+        first, last = (at - window) // step + 1, at // step
+        low, high = min(max(first, 0), len(ups) - 1), min(max(last + 1, 0), len(ups) - 1)
+        targeted = targeted_sums[high] - targeted_sums[low]
         if not targeted:
             return False
-        up = self.moments[max(last + 1, 0)] - self.moments[max(first, 0)]
-        return _below_half(up, last - first + 1 if whole else targeted)
+        return _below_half(ups[high] - ups[low], last - first + 1 if whole else targeted)
+
+    def _stride(self, every: int) -> tuple[list[int], list[int]]:
+        """Running counts over every `every`th moment: up moments, and moments with a target."""
+        if every not in self._strided:
+            ups, targeted = [0], [0]
+            for value in self.best[::every]:
+                ups.append(ups[-1] + (value or 0))
+                targeted.append(targeted[-1] + (value is not None))
+            self._strided[every] = (ups, targeted)
+        return self._strided[every]
 
     def down(self, minute: int, hold: int, whole: bool, absent_is_down: bool) -> bool:
         at = minute * STEP
-        now = [v[minute * (STEP // MOMENT)] for v in self.values]
-        present = [v for v in now if v is not None]
-        plain = sum(present) == 0 if present else whole and absent_is_down
+        now = self.best[minute * (STEP // MOMENT)]
+        plain = now == 0 if now is not None else whole and absent_is_down
         if plain or hold <= 0:
             return plain
         gone = not whole and absent_is_down and reads_gone_loops(hold) and self.gone_loop(at, hold)
-        return self.lately(at, hold, absent_is_down, whole, bool(present)) or gone
+        return self.lately(at, hold, absent_is_down, whole, now is not None) or gone
 
     def gone_loop(self, at: int, hold: int) -> bool:
         """A group's loop gone at each crash (service_down.loop_gone) at `at` seconds: gone at least twice in the
@@ -157,7 +203,7 @@ class Timeline:
 
     def _presence(self, k: int, window: int) -> int | None:
         """1: some target at moment k; 0: none, but a sample within `window` before; None: neither."""
-        if k >= 0 and any(v[k] is not None for v in self.values):
+        if k >= 0 and self.best[k] is not None:
             return 1
         t = k * MOMENT
         low, high = max(-(-(t - window) // STEP), 0), min(t // STEP, len(self.sampled) - 2)
@@ -166,7 +212,7 @@ class Timeline:
     def _gone_moment(self, k: int, window: int) -> int | None:
         """The group's moment k, gone read as 0 within `window` of a sample."""
         if self._presence(k, window) == 1:
-            return max(v[k] or 0 for v in self.values)
+            return self.best[k] or 0
         return self._presence(k, window)
 
     def _share_below(self, index: int, start: int, end: int) -> bool | None:
@@ -194,14 +240,24 @@ def _prefix(series: Samples, weight: Callable[[str], int]) -> list[int]:
 
 def _values(series: Samples, moments: int) -> list[int | None]:
     """The series' value at each of the first `moments` moments: its latest sample within the lookback, unless a
-    staleness marker. One pass over the minutes, each moment then a lookup (it scanned back up to the lookback)."""
-    latest: list[int] = []  # per minute: the latest minute up to it with a sample or marker (-1: none)
-    for minute, token in enumerate(series):
-        latest.append(minute if token is not None else latest[-1] if latest else -1)
-    out: list[int | None] = []
-    for k in range(moments):
-        at = k * MOMENT
-        seen = latest[min(at // STEP, len(series) - 1)] if series else -1
-        token = series[seen] if seen >= 0 and at - seen * STEP <= LOOKBACK else None
-        out.append(None if token is None or token == "stale" else int(token))
+    staleness marker."""
+    out: list[int | None] = [None] * moments
+    for k, value in _readings(series, moments):
+        out[k] = value
+    return out
+
+
+def _readings(series: Samples, moments: int) -> list[tuple[int, int]]:
+    """(moment, value) for each of the first `moments` moments at which the series reads a value: a sample's from its
+    minute until the next sample or marker, or the lookback's end."""
+    per_minute, reach = STEP // MOMENT, LOOKBACK // MOMENT
+    marks = [m for m, token in enumerate(series) if token is not None]
+    out: list[tuple[int, int]] = []
+    for i, minute in enumerate(marks):
+        token = series[minute]
+        if token == "stale":
+            continue
+        end = marks[i + 1] * per_minute if i + 1 < len(marks) else moments
+        value = int(token)  # type: ignore[arg-type]
+        out.extend((k, value) for k in range(minute * per_minute, min(end, minute * per_minute + reach + 1, moments)))
     return out
