@@ -169,6 +169,7 @@ SLOW_MODULES = (
     "tests/test_runbook_query_values.py",
     "tests/test_saturation_low_lines.py",
     "tests/test_scale_to_zero_down.py",
+    "tests/test_service_down_long_holds.py",
     "tests/test_service_down_loop_grid.py",
     "tests/test_service_down_short_holds.py",
     "tests/test_service_down_short_tier.py",

@@ -246,9 +246,10 @@ def crash_loop_text(hold_seconds: int, churn: bool = True, where: str = "") -> s
     if hold_seconds <= 0:
         return ""
     window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
-    when, moments = "minute", "moments"
+    when, moments, ends = "minute", "moments", window
     if reads_chunks(hold_seconds):  # past LONG_HOLD: read at coarser steps, said so
         when = f"{format_duration(look_seconds(hold_seconds))} step"
+        ends = format_duration(2 * hold_seconds + look_seconds(hold_seconds))  # the shares end at the last look
         moments = f"moments (one every {format_duration(moment_seconds(hold_seconds))})"
     return (
         f" Or, at some {when} of the last {hold}, every instance{where} was up at half or fewer of its scrapes in the "
@@ -262,5 +263,5 @@ def crash_loop_text(hold_seconds: int, churn: bool = True, where: str = "") -> s
             if churn and where and reads_gone_loops(hold_seconds)
             else ""
         )
-        + f"; one loop is one page, which ends up to {window} after the instances return."
+        + f"; one loop is one page, which ends up to {ends} after the instances return."
     )
