@@ -1,5 +1,6 @@
-"""`missing: alert | ignore` beside a CPU, memory or disk alert's tiers: whether its signal's missing-data twin
-fires (model/saturation_twins.py); beside ServiceDown's, whether no `up` series at all reads as down.
+"""`missing: alert | ignore` beside a CPU, memory, disk, p99 latency or error-rate alert's tiers: whether its
+missing-data twin fires (model/saturation_twins.py); beside ServiceDown's, whether no `up` series at all reads as
+down.
 
 A sidecar scraped for a job that runs now and then, or containers that come and go while the service's
 targets stay up, have no series between runs by design: the twin ticketed between every two runs, and the only
@@ -21,12 +22,12 @@ from dataclasses import replace
 from typing import Any
 
 from compiler.model.build_context import Ctx
-from compiler.model.saturation_twins import SIGNAL_KIND
-from compiler.model.types import AlertKind, KeyAlert
+from compiler.model.saturation_twins import REQUEST_KIND, TWINNED_KINDS
+from compiler.model.types import AlertKind, KeyAlert, Metric
 from compiler.spec.document import Path
 
 MISSING = "missing"
-_TWINNED = ", ".join(kind.value for kind in list(SIGNAL_KIND)[:-1]) + f" and {list(SIGNAL_KIND)[-1].value}"
+_TWINNED = ", ".join(kind.value for kind in TWINNED_KINDS[:-1]) + f" and {TWINNED_KINDS[-1].value}"
 # Kinds whose `missing:` means something other than a twin: ServiceDown with no `up` series at all.
 _ABSENT_READ = frozenset({AlertKind.SERVICE_DOWN})
 
@@ -46,11 +47,11 @@ def _settings(layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]]) -> dict[Ale
             if not isinstance(value, Mapping) or MISSING not in value:
                 continue
             path = (*base, key, MISSING)
-            if kind not in SIGNAL_KIND and kind not in _ABSENT_READ:
+            if kind not in TWINNED_KINDS and kind not in _ABSENT_READ:
                 where.error(
                     path,
-                    f"{key} has no missing-data alert for `missing:` to switch: only {_TWINNED} have one (their "
-                    'signal\'s twin, labelled data="missing"); on service_down it reads no `up` series as idle',
+                    f"{key} has no missing-data alert for `missing:` to switch: only {_TWINNED} have one (a twin "
+                    'labelled data="missing"); on service_down it reads no `up` series as idle',
                 )
                 continue
             out[kind] = (value[MISSING] != "ignore", where, path)
@@ -58,10 +59,15 @@ def _settings(layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]]) -> dict[Ale
 
 
 def apply_missing(
-    layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]], alerts: list[KeyAlert], has_targets: bool, spec: Ctx
+    layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]],
+    alerts: list[KeyAlert],
+    has_targets: bool,
+    spec: Ctx,
+    metrics: Mapping[str, Metric] | None = None,
 ) -> list[KeyAlert]:
     """`alerts` with `missing_fires` as the layers say, after reporting a `missing:` that would change nothing
-    (the spec's own: the platform's defaults are said for every service, and fit most)."""
+    (the spec's own: the platform's defaults are said for every service, and fit most). `metrics`: the service's,
+    to refuse it on a request alert whose metric is free PromQL (no series of its own for a twin to ask for)."""
     settings = _settings(layers)
     enabled = {a.kind for a in alerts}
     for kind, (_, where, path) in settings.items():
@@ -78,9 +84,20 @@ def apply_missing(
         elif kind not in enabled:
             message = "every tier of this alert is off, so there is no missing-data alert to switch; remove missing"
             where.error(path, f"{kind.value}: {message}")
+        elif kind in REQUEST_KIND and _free_promql(metrics, REQUEST_KIND[kind]):
+            where.error(
+                path,
+                f"{kind.value}: metrics.{REQUEST_KIND[kind]} is free PromQL, not a series selector, so this alert has "
+                "no missing-data alert to switch; remove missing",
+            )
     fires = {kind: setting[0] for kind, setting in settings.items()}
     _disks_agree(settings, fires, enabled)
     return [a if fires.get(a.kind, True) else replace(a, missing_fires=False) for a in alerts]
+
+
+def _free_promql(metrics: Mapping[str, Metric] | None, name: str) -> bool:
+    metric = metrics.get(name) if metrics is not None else None
+    return metric is not None and metric.selector is None
 
 
 def _disks_agree(

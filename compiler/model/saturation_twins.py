@@ -1,4 +1,6 @@
-"""Which CPU, memory and disk alerts carry a missing-data twin (targets/prometheus/key_missing.py writes it).
+"""Which key alerts carry a missing-data twin (targets/prometheus/key_missing.py writes it): CPU, memory and disk
+(their saturation signal), and since round 54 the p99 latency and error-rate alerts (the histogram's and the
+requests counter's own series, see request_twins).
 
 One twin per saturation signal: the disk signal read by both disk alerts, or a kind with a page and a ticket
 line, is one missing series, reported once at the most urgent tier reading it. None for a service nobody
@@ -21,6 +23,10 @@ SIGNAL_KIND = {
     AlertKind.DISK: AlertKind.DISK,
     AlertKind.DISK_FULL: AlertKind.DISK,
 }
+# The metric whose series each request alert reads, asked for by existence: not its record (`histogram_quantile(...)
+# >= 0` drops an idle service's NaN, so `absent()` of the p99 record would ticket every idle night).
+REQUEST_KIND = {AlertKind.LATENCY_P99: "latency", AlertKind.ERROR_RATE: "requests"}
+TWINNED_KINDS = (*SIGNAL_KIND, *REQUEST_KIND)  # the kinds `missing:` switches a twin of, in the order they are said
 _RANK = {tier: n for n, tier in enumerate(Tier)}
 _ORDER = {kind: n for n, kind in enumerate(SIGNAL_KIND)}
 
@@ -39,6 +45,41 @@ def saturation_twins(service: Service) -> list[tuple[AlertDef, AlertKind, list[A
         for kind, mine in readers.items()
         if all(r[2].key_alert is not None and r[2].key_alert.missing_fires for r in mine)
     ]
+
+
+def request_twins(service: Service) -> list[tuple[AlertDef, AlertKind, list[AlertDef]]]:
+    """As saturation_twins, for the p99 latency and error-rate alerts: one twin per kind, at the most urgent tier
+    of its alerts. None for a service nobody scrapes, for a metric written as free PromQL (no series of its own
+    to ask for), under `missing: ignore`, and where an SLO measuring the same series (the alerts' `slo`, from
+    model/symptoms.py) has its own SLODataMissing: that SLO's ticket already says so (one incident, one
+    notification)."""
+    if not service.targets:
+        return []
+    readers: dict[AlertKind, list[AlertDef]] = {}
+    for alert in service_alerts(service):
+        if alert.kind in REQUEST_KIND:
+            readers.setdefault(alert.kind, []).append(alert)
+    out = []
+    for kind, mine in readers.items():
+        metric = service.metric(REQUEST_KIND[kind])
+        if metric is None or metric.selector is None:
+            continue
+        keys = [a.key_alert for a in mine if a.key_alert is not None]
+        if not all(key.missing_fires for key in keys) or any(_told_by_slo(service, key.slo) for key in keys):
+            continue
+        out.append((min(mine, key=lambda a: _RANK[a.tier]), kind, mine))
+    return out
+
+
+def _told_by_slo(service: Service, name: str | None) -> bool:
+    """The SLO `name` (measuring the same series) has SLODataMissing: it alerts at some tier (model/alerts.py)."""
+    slo = next((s for s in service.slos if s.name == name), None) if name is not None else None
+    return slo is not None and bool(slo.alerting.critical or slo.alerting.warning)
+
+
+def key_twins(service: Service) -> list[tuple[AlertDef, AlertKind, list[AlertDef]]]:
+    """Every missing-data twin of the service's key alerts: the saturation signals', then the request alerts'."""
+    return saturation_twins(service) + request_twins(service)
 
 
 def hold_seconds(alert: AlertDef) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
-from compiler.model.saturation_twins import saturation_twins
+from compiler.model.saturation_twins import key_twins
 from compiler.model.teams import fallback_receiver, fallback_route, root_receiver_name
 from compiler.model.thresholds import vanished_instances_ticket
 from compiler.model.types import Fleet, Service, Tier
@@ -48,7 +48,7 @@ def grouped_cases(fleet: Fleet) -> tuple[list[dict[str, Any]], dict[str, Groupin
     cases: list[dict[str, Any]] = []
     for service in fleet.services:
         routes = {tier: service.route(tier) for tier in Tier}  # one look-up per tier, not per alert
-        twinned = [twin for twin, _, _ in saturation_twins(service)]
+        twinned = [twin for twin, _, _ in key_twins(service)]
         for alert in service_alerts(service):
             route = routes[alert.tier]
             if route is None:

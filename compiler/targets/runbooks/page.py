@@ -14,6 +14,7 @@ from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, va
 from compiler.model.drop_pages import stop_page_names
 from compiler.model.key_evidence import evidence_events
 from compiler.model.relays import crash_loop_hold
+from compiler.model.saturation_twins import REQUEST_KIND, hold_seconds, request_twins
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.stopped_traffic import stopped_meaning
 from compiler.model.teams import is_unrouted_info
@@ -322,10 +323,32 @@ def _meaning(
             out.append(
                 f"  A stop is not this alert's: for an hour after {' or '.join(pages)} fires, a drop is that outage's."
             )
+    out += _request_twin_note(service, first.key_alert.kind)
     if first.kind is AlertKind.SERVICE_DOWN:
         out += down_page.idle_note(first.key_alert) + down_page.group_note(service)
         out += down_page.handover_note(service, {a.tier for a in alerts})
     return out
+
+
+def _request_twin_note(service: Service, kind: AlertKind) -> list[str]:
+    """What the missing-data twin of a p99 latency or error-rate alert says (model/saturation_twins.py); none
+    for other kinds, or where there is no twin (an SLO over the same series has SLODataMissing)."""
+    twin = next((alert for alert, mine, _ in request_twins(service) if mine is kind), None)
+    if twin is None:
+        return []
+    metric = service.metric(REQUEST_KIND[kind])
+    assert metric is not None and metric.selector is not None and twin.key_alert is not None
+    series = metric.selector.render()
+    if kind is AlertKind.LATENCY_P99:
+        series = f"`{metric.selector.metric}_bucket` or `_count` of `{series}`"
+    else:
+        series = f"`{series}`"
+    return [
+        f'- **Missing data fires too** (labelled `data="missing"`, at the {twin.tier.value} tier): with no {series} '
+        f"series for {format_duration(hold_seconds(twin))} while the service's targets are up (renamed by a deploy, "
+        "dropped by a relabelling, never written), this alert could not fire, and says so. An idle service keeps its "
+        f"series and stays quiet. `missing: ignore` under alerts.{kind.value} drops it."
+    ]
 
 
 def _drop_left_to(service: Service, alert: AlertDef) -> list[str]:

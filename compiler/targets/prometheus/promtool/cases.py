@@ -85,6 +85,9 @@ class Case(NamedTuple):
     predict: Predict | None = None
     reads_up: bool = False  # a threshold alert on `up`: another case's `up` would feed its signal
     until: int | None = None  # the last time `predict` holds (slo_plan's `first_only`); None: any
+    # checks an alert whose missing-data twin reads raw series the case does not feed (a p99 latency or error-rate
+    # twin, key_missing.py): another case's `up` would wake it
+    woken_by_up: bool = False
 
 
 _name = itemgetter(0)  # an InputSeries' name, at C speed
@@ -102,6 +105,10 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
         if apart and any(k.alertname == names.SLO_DATA_MISSING for c in parts if c not in apart for k in c.alerts):
             out.extend(apart)
             parts = [c for c in parts if c not in apart]
+        woken = [c for c in parts if c.woken_by_up]
+        if woken and any("up" in map(_name, c.series) for c in parts if not c.woken_by_up):
+            out.extend(woken)  # each alone, as above: a request twin fires on `up` without its series
+            parts = [c for c in parts if not c.woken_by_up]
         reading = [c for c in parts if c.reads_up]
         if reading and any("up" in map(_name, c.series) for c in parts if not c.reads_up):
             out.extend(reading)  # each alone: the other cases' `up` would feed the signal these feed directly

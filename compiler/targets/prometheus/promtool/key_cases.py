@@ -36,7 +36,7 @@ from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
 from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
-from compiler.targets.prometheus.promtool.key_missing_cases import twins_case, up_labels
+from compiler.targets.prometheus.promtool.key_missing_cases import split_twins, twins_case, up_labels
 from compiler.targets.prometheus.promtool.series import constant, fed, passes
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -307,11 +307,14 @@ def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) 
     for rule in rules.alert_rules:
         if rule.source is not None and rule.source.kind is not None:
             (twins if is_missing(rule) else by_kind.setdefault(rule.source.kind, [])).append(rule)
-    if twins:
-        yield twins_case(service, twins, step), False
+    saturation, request = split_twins(twins)
+    if saturation:
+        yield twins_case(service, saturation, step), False
+    twinned = {t.source.kind for t in request if t.source is not None}  # their cases feed records, not raw series
     for kind, mine in by_kind.items():
         if kind is AlertKind.ERROR_RATE or kind in SIGNALS:
-            yield from ((c, False) for c in _threshold_cases(service, kind, mine, step))
+            woken = kind in twinned
+            yield from ((c._replace(woken_by_up=woken), False) for c in _threshold_cases(service, kind, mine, step))
         elif kind is AlertKind.DISK_FULL:
             yield from ((c, False) for c in _disk_full_cases(service, mine, step))
         elif kind is AlertKind.SERVICE_DOWN:

@@ -27,13 +27,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from compiler import conventions as names
+from compiler.model.saturation_twins import REQUEST_KIND
 from compiler.model.thresholds import signal_name
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.key_missing import SIGNAL_OF, is_instance_twin, is_missing
 from compiler.targets.prometheus.missing_sparse import SPARSE_SHARE, sparse_window_seconds
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at, firing
-from compiler.targets.prometheus.promtool.key_missing_cases import quiet_reading, up_series
+from compiler.targets.prometheus.promtool.key_missing_cases import quiet_reading, request_inputs, up_series
 from compiler.targets.prometheus.promtool.threshold_cases import quiet_side
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
@@ -63,6 +64,8 @@ def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
     # an instance twin fires for one instance among others that report: never on the whole signal's timeline
     twins = [rule for rule in rules.alert_rules if is_missing(rule) and not is_instance_twin(rule)]
     for timeline in (_timeline(service, rule) for rule in twins):
+        if timeline is None:
+            continue  # a request twin whose selector no labels pass (request_inputs)
         free = next((g for g in groups if _joins(g, timeline)), None)
         if free is None:
             groups.append([timeline])
@@ -162,7 +165,7 @@ def replay(hold: int, keep_firing: int) -> Replay:
     return Replay(every, scenarios, present[:cut], fired[:cut], loop)
 
 
-def _timeline(service: Service, twin: Rule) -> _Timeline:
+def _timeline(service: Service, twin: Rule) -> _Timeline | None:
     hold = twin.for_seconds
     every, scenarios, present, fired, _ = replay(hold, twin.keep_firing_seconds)
     cut = len(present)
@@ -174,6 +177,12 @@ def _timeline(service: Service, twin: Rule) -> _Timeline:
     assert source is not None
     if source.threshold is not None:
         signal = _threshold_signal(service, source.threshold, present)
+    elif source.kind in REQUEST_KIND:  # a p99 latency or error-rate twin: the counter it asks for, standing still
+        inputs = request_inputs(service, source.kind)
+        if not inputs:
+            return None
+        name, labels = inputs[-1]  # the `_count` stands for the histogram (the twin needs its buckets gone too)
+        signal = InputSeries(name, labels, _values(present, Decimal(0), 0))
     else:
         assert source.kind is not None
         record = SIGNAL_OF[source.kind][1]

@@ -42,6 +42,7 @@ from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.interval_cases import interval_cases
 from compiler.targets.prometheus.promtool.key_cases import key_cases
+from compiler.targets.prometheus.promtool.key_missing_cases import request_twin_cases
 from compiler.targets.prometheus.promtool.missing_bucket import bucket_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
@@ -72,6 +73,7 @@ def test_files(service: Service, rules: ServiceRules, evaluation_seconds: int = 
     more += group_cases(service, rules, MAIN_STEP)
     more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
     main = merge([*alert_lanes, *key_lanes]) + more
+    main += request_twin_cases(service, rules, MAIN_STEP)  # alone: other lanes' records would feed them
     long = merge(_lanes(long))
     if (silent := silent_case(service, list(rules.alert_rules))) is not None:
         long.append(silent)  # SLODataMissing's silent groups: a day and a week back, at the long file's steps
