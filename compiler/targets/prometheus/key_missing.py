@@ -91,9 +91,10 @@ def _request_texts(
     description = (
         f"No {written} series for {hold} while {service.name}'s targets are up: a metric or label renamed by a "
         f"deploy or a client library upgrade, a relabelling that drops it, or a metric the service never wrote. "
-        f"{blind} cannot fire until it is back (an idle service keeps its series: this is not quiet traffic); if "
-        f"the service writes another name, fix metrics.{REQUEST_KIND[kind]}; if it has series only while something "
-        f"runs, set missing: ignore under {keys}."
+        f"{blind} cannot fire until it is back (an idle service keeps its series: this is not quiet traffic). A "
+        "service restarted that has served no request since has none either where its client library creates a "
+        "labelled series on the first request: create them at 0 at start. If the service writes another name, fix "
+        f"metrics.{REQUEST_KIND[kind]}; if it has series only while something runs, set missing: ignore under {keys}."
     )
     return summary, description
 

@@ -347,7 +347,9 @@ def _request_twin_note(service: Service, kind: AlertKind) -> list[str]:
         f'- **Missing data fires too** (labelled `data="missing"`, at the {twin.tier.value} tier): with no {series} '
         f"series for {format_duration(hold_seconds(twin))} while the service's targets are up (renamed by a deploy, "
         "dropped by a relabelling, never written), this alert could not fire, and says so. An idle service keeps its "
-        f"series and stays quiet. `missing: ignore` under alerts.{kind.value} drops it."
+        "series and stays quiet, unless it restarted and has served no request since and its client library creates "
+        f"labelled series on the first one (create them at 0 at start). `missing: ignore` under alerts.{kind.value} "
+        "drops it."
     ]
 
 
