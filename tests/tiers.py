@@ -160,6 +160,7 @@ SLOW_MODULES = (
     "tests/test_relay_traffic_one_notification.py",
     "tests/test_relayed_loop_cases.py",
     "tests/test_replica_copies.py",
+    "tests/test_request_twins.py",
     "tests/test_restart_floor_handover.py",
     "tests/test_route_classes.py",
     "tests/test_routing_groupings.py",
