@@ -102,9 +102,8 @@ def build_key_alerts(
                 built[tier] = replace(alert, line_location=line[0].loc(line[1]), for_location=_hold_location(hold))
         if _tiers_in_order(kind, built, tiers, layers):
             out += built.values()
-    return held_behind_relay(
-        data, defaults, apply_missing(layers, out, has_targets, ctx, metrics)
-    )  # relay: two intervals more
+    # relay: two intervals more
+    return held_behind_relay(data, defaults, apply_missing(layers, out, has_targets, ctx, metrics))
 
 
 def _asked_without_metrics(data: Mapping[str, Any], ctx: Ctx, key: str, missing: list[str]) -> None:
