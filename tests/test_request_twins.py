@@ -190,3 +190,11 @@ def test_the_runbook_says_it(tmp_path: Path) -> None:
     assert "**Missing data fires too**" in page and "`http_request_duration_seconds_bucket` or `_count`" in page
     covered = _generated(tmp_path, SPEC + SLOS)["runbooks/api/ServiceHighLatencyP99.md"]
     assert "Missing data fires too" not in covered  # the latency SLO's SLODataMissing says it
+
+
+def test_the_twins_file_keeps_raw_series_apart_from_records_they_feed(tmp_path: Path) -> None:
+    # a threshold alert on the requests rate reads a record of the counter the error-rate twin's timeline feeds: side
+    # by side in one group, that record was both fed and derived (promtool: duplicate sample; drawn fleet seed 3)
+    spec = SPEC + "threshold_alerts:\n- {name: TrafficLow, metric: requests, below: 5/m, for: 1m}\n"
+    done = _run_generated(tmp_path, _generated(tmp_path, spec))
+    assert done.returncode == 0, done.stdout + done.stderr

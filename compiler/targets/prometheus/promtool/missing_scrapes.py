@@ -51,6 +51,10 @@ class _Timeline(NamedTuple):
     signal: InputSeries
     steps: int
     targets_up: bool  # a saturation twin holds only while the service's targets are up
+    # a p99 latency or error-rate twin's: raw series, which the service's records (a threshold alert's rate of
+    # the same counter) derive from: fed beside a timeline feeding such a record, both wrote it (promtool: duplicate
+    # sample), so these run only beside each other
+    raw: bool
     checks: tuple[AlertCheck, ...]
 
 
@@ -76,7 +80,11 @@ def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
 
 def _joins(group: list[_Timeline], timeline: _Timeline) -> bool:
     return all(
-        t.steps == timeline.steps and t.every == timeline.every and t.signal.name != timeline.signal.name for t in group
+        t.steps == timeline.steps
+        and t.every == timeline.every
+        and t.signal.name != timeline.signal.name
+        and t.raw == timeline.raw
+        for t in group
     )
 
 
@@ -190,7 +198,8 @@ def _timeline(service: Service, twin: Rule) -> _Timeline | None:
         signal = InputSeries(record, ((names.LABEL_SERVICE, service.name),), values)
     one = firing(twin, 1.0)
     checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_steps(fired, ends))
-    return _Timeline(twin.alert, hold, every, signal, len(present), source.threshold is None, checks)
+    raw = source.kind in REQUEST_KIND
+    return _Timeline(twin.alert, hold, every, signal, len(present), source.threshold is None, raw, checks)
 
 
 def _loop_end(present: list[bool], fired: list[bool], loop: int) -> int:
