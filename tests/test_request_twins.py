@@ -3,7 +3,8 @@
 A histogram renamed by a deploy, dropped by a relabelling, or never written left ServiceHighLatencyP99 quiet
 for good where no SLO read the same histogram; the same for ServiceHighErrorRate and the requests counter. They
 now have a missing-data twin as CPU, memory and disk do: data="missing", held max(for, 10m), at the kind's most
-urgent tier, only while the service's targets report. It asks for the raw series by existence: an idle service
+urgent tier but a ticket where that pages (a restarted idle service has no labelled series either), only while the
+service's targets report. It asks for the raw series by existence: an idle service
 (counters standing still, the p99 record empty) stays quiet. Beside an SLO over the same series, whose
 SLODataMissing says it already, there is none. Inputs written by hand, 1m steps (promtool)."""
 
@@ -53,7 +54,7 @@ def _requests(name: str, values: str) -> dict[str, str]:
     return {f'{name}{{{SEL},code="200"}}': values}
 
 
-def _missing(alert: str, at: str, count: int, severity: str = "critical") -> dict[str, object]:
+def _missing(alert: str, at: str, count: int, severity: str = "warning") -> dict[str, object]:
     labels = f'alertname="{alert}",alertstate="firing",data="missing",severity="{severity}"'
     return {"expr": f"count(ALERTS{{{labels}}}) or vector(0)", "eval_time": at, "exp_samples": [{"value": count}]}
 
@@ -69,7 +70,7 @@ def _twins(rules: Path) -> list[tuple[str, str]]:
     return sorted((r["alert"], r["labels"]["severity"]) for r in found)
 
 
-def test_a_renamed_histogram_fires_the_latency_twin_at_the_page_tier(tmp_path: Path) -> None:
+def test_a_renamed_histogram_fires_the_latency_twin_at_the_ticket_tier(tmp_path: Path) -> None:
     # a deploy renamed the histogram: the spec's name has no series, the p99 alert reads nothing
     rules = _rules(tmp_path, "api", SPEC)
     series = {
@@ -126,13 +127,13 @@ def test_an_slo_over_other_series_keeps_the_twin(tmp_path: Path) -> None:
     spec = SPEC.replace("alerts:\n", "").replace("  latency_p99: {critical: 1s}\n  error_rate: {critical: 5%}\n", "")
     spec += extra + "alerts:\n  latency_p99: {critical: 1s}\n  error_rate: {critical: 5%}\n" + other
     rules = _rules(tmp_path, "api", spec)
-    assert _twins(rules) == [("ServiceHighErrorRate", "critical"), ("ServiceHighLatencyP99", "critical")]
+    assert _twins(rules) == [("ServiceHighErrorRate", "warning"), ("ServiceHighLatencyP99", "warning")]
 
 
 def test_missing_ignore_drops_the_twin(tmp_path: Path) -> None:
     spec = SPEC.replace("{critical: 1s}", "{critical: 1s, missing: ignore}")
     rules = _rules(tmp_path, "api", spec)
-    assert _twins(rules) == [("ServiceHighErrorRate", "critical")]
+    assert _twins(rules) == [("ServiceHighErrorRate", "warning")]
 
 
 def test_missing_on_free_promql_requests_is_refused(tmp_path: Path) -> None:
@@ -185,9 +186,29 @@ def test_the_generated_cases_pin_each_twin(tmp_path: Path) -> None:
     assert failed.returncode != 0 and "ServiceHighLatencyP99" in failed.stdout + failed.stderr
 
 
+def test_a_paging_alerts_twin_tickets(tmp_path: Path) -> None:
+    """The alerts page; their twins ticket (routed to the ticket receiver): no series after a restart with no
+    request yet is healthy, and "this alert cannot see" is reviewed soon, as SLODataMissing is."""
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir(), (tmp_path / "c").mkdir()
+    rules = _rules(tmp_path / "a", "api", SPEC)
+    assert _twins(rules) == [("ServiceHighErrorRate", "warning"), ("ServiceHighLatencyP99", "warning")]
+    groups = yaml.safe_load(rules.read_text())["groups"]
+    pages = {r["alert"] for g in groups for r in g["rules"] if r.get("labels", {}).get("severity") == "critical"}
+    assert {"ServiceHighLatencyP99", "ServiceHighErrorRate"} <= pages  # the alerts themselves still page
+    rows = _generated(tmp_path / "b", SPEC)["alertmanager/routing-tests.yaml"]
+    twin_rows = [line for line in rows.splitlines() if '"data": "missing"' in line and "ServiceHigh" in line]
+    assert twin_rows and all('"severity": "warning"' in r and '-warning"]' in r for r in twin_rows), twin_rows
+    ticket_only = SPEC.replace("{critical: 1s}", "{warning: 1s}").replace("{critical: 5%}", "{warning: 5%}")
+    assert _twins(_rules(tmp_path / "c", "api", ticket_only)) == [
+        ("ServiceHighErrorRate", "warning"),
+        ("ServiceHighLatencyP99", "warning"),
+    ]
+
+
 def test_the_runbook_says_it(tmp_path: Path) -> None:
     page = _generated(tmp_path, SPEC)["runbooks/api/ServiceHighLatencyP99.md"]
     assert "**Missing data fires too**" in page and "`http_request_duration_seconds_bucket` or `_count`" in page
+    assert "at the warning tier" in page
     covered = _generated(tmp_path, SPEC + SLOS)["runbooks/api/ServiceHighLatencyP99.md"]
     assert "Missing data fires too" not in covered  # the latency SLO's SLODataMissing says it
 

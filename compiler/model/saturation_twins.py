@@ -71,6 +71,17 @@ def request_twins(service: Service) -> list[tuple[AlertDef, AlertKind, list[Aler
     return out
 
 
+def twin_tier(service: Service, alert: AlertDef, kind: AlertKind) -> Tier:
+    """The tier a twin fires at: its alert's, except that a request alert's twin tickets where its alert pages
+    (when the service routes tickets). No labelled request series while the targets are up is a renamed or dropped
+    metric, or a service restarted that has served no request since (client libraries create a labelled series on
+    its first request): the second is healthy and common at night, so "this alert is blind" is reviewed soon, as
+    SLODataMissing is, not paged."""
+    if kind in REQUEST_KIND and alert.tier is Tier.CRITICAL and service.route(Tier.WARNING) is not None:
+        return Tier.WARNING
+    return alert.tier
+
+
 def _told_by_slo(service: Service, name: str | None) -> bool:
     """The SLO `name` (measuring the same series) has SLODataMissing: it alerts at some tier (model/alerts.py)."""
     slo = next((s for s in service.slos if s.name == name), None) if name is not None else None

@@ -16,7 +16,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
-from compiler.model.saturation_twins import key_twins
+from compiler.model.saturation_twins import key_twins, twin_tier
 from compiler.model.teams import fallback_receiver, fallback_route, root_receiver_name
 from compiler.model.thresholds import vanished_instances_ticket
 from compiler.model.types import Fleet, Service, Tier
@@ -48,7 +48,7 @@ def grouped_cases(fleet: Fleet) -> tuple[list[dict[str, Any]], dict[str, Groupin
     cases: list[dict[str, Any]] = []
     for service in fleet.services:
         routes = {tier: service.route(tier) for tier in Tier}  # one look-up per tier, not per alert
-        twinned = [twin for twin, _, _ in key_twins(service)]
+        twinned = [(twin, twin_tier(service, twin, kind)) for twin, kind, _ in key_twins(service)]
         for alert in service_alerts(service):
             route = routes[alert.tier]
             if route is None:
@@ -56,9 +56,12 @@ def grouped_cases(fleet: Fleet) -> tuple[list[dict[str, Any]], dict[str, Groupin
             # As the rules write them: the spec's extra labels, never overriding the catalog's.
             labels = {**fired_labels(service, alert), ALERTNAME: alert.name}
             variants = [labels]
-            twin = alert.threshold.missing_fires if alert.threshold is not None else alert in twinned
-            if twin:  # its no-series twin rule
-                variants.append({**labels, names.LABEL_DATA: "missing"})
+            tier = next((t for twin, t in twinned if twin == alert), None)
+            twin = alert.threshold.missing_fires if alert.threshold is not None else tier is not None
+            if twin:  # its no-series twin rule (a request alert's may ticket where its alert pages: twin_tier)
+                variants.append(
+                    {**labels, names.LABEL_DATA: "missing", names.LABEL_SEVERITY: (tier or alert.tier).value}
+                )
             ticket = routes[Tier.WARNING]
             if ticket is not None and _instances_apart(service, alert):  # the twin's instance branch, a ticket
                 variants.append({**labels, names.LABEL_DATA: "missing", names.LABEL_SEVERITY: Tier.WARNING.value})

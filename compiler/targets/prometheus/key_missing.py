@@ -25,7 +25,7 @@ from __future__ import annotations
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
-from compiler.model.saturation_twins import REQUEST_KIND, SIGNAL_KIND, hold_seconds, key_twins
+from compiler.model.saturation_twins import REQUEST_KIND, SIGNAL_KIND, hold_seconds, key_twins, twin_tier
 from compiler.model.types import AlertKind, Metric, Platform, Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
@@ -46,9 +46,15 @@ def is_missing(rule: Rule) -> bool:
 
 def is_instance_twin(rule: Rule) -> bool:
     """The instance branch of a critical threshold alert's twin, a warning rule of its own (thresholds.py): the
-    one twin whose severity is not its alert's tier."""
+    one threshold twin whose severity is not its alert's tier (a request alert's twin may ticket too: twin_tier)."""
     labels = dict(rule.labels)
-    return is_missing(rule) and rule.source is not None and labels.get(names.LABEL_SEVERITY) != rule.source.tier.value
+    source = rule.source
+    return (
+        is_missing(rule)
+        and source is not None
+        and source.threshold is not None
+        and labels.get(names.LABEL_SEVERITY) != source.tier.value
+    )
 
 
 def signal_of(service: Service, kind: AlertKind) -> str:
@@ -112,7 +118,11 @@ def missing_rules(service: Service, platform: Platform) -> list[Rule]:
         else:
             summary, description = _saturation_texts(service, kind, blind, keys, hold)
         description += sparse_text(hold_seconds(alert))
-        labels = {**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}
+        labels = {
+            **dict(alert_labels(service, alert)),
+            names.LABEL_DATA: "missing",
+            names.LABEL_SEVERITY: twin_tier(service, alert, kind).value,
+        }
         out.append(
             Rule(
                 expr=missing_expr(service, kind, hold_seconds(alert)),

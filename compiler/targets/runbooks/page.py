@@ -14,7 +14,7 @@ from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, va
 from compiler.model.drop_pages import stop_page_names
 from compiler.model.key_evidence import evidence_events
 from compiler.model.relays import crash_loop_hold
-from compiler.model.saturation_twins import REQUEST_KIND, hold_seconds, request_twins
+from compiler.model.saturation_twins import REQUEST_KIND, hold_seconds, request_twins, twin_tier
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.stopped_traffic import stopped_meaning
 from compiler.model.teams import is_unrouted_info
@@ -339,12 +339,13 @@ def _request_twin_note(service: Service, kind: AlertKind) -> list[str]:
     metric = service.metric(REQUEST_KIND[kind])
     assert metric is not None and metric.selector is not None and twin.key_alert is not None
     series = metric.selector.render()
+    tier = twin_tier(service, twin, kind).value
     if kind is AlertKind.LATENCY_P99:
         series = f"`{metric.selector.metric}_bucket` or `_count` of `{series}`"
     else:
         series = f"`{series}`"
     return [
-        f'- **Missing data fires too** (labelled `data="missing"`, at the {twin.tier.value} tier): with no {series} '
+        f'- **Missing data fires too** (labelled `data="missing"`, at the {tier} tier): with no {series} '
         f"series for {format_duration(hold_seconds(twin))} while the service's targets are up (renamed by a deploy, "
         "dropped by a relabelling, never written), this alert could not fire, and says so. An idle service keeps its "
         "series and stays quiet, unless it restarted and has served no request since and its client library creates "
