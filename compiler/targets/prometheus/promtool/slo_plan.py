@@ -18,6 +18,7 @@ plan's complete input, so an SLO unlike the others gets its own plan at the cost
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import NamedTuple
@@ -178,6 +179,8 @@ class Part:
     # per (time, name) asked: the check when nothing fires (names only: shared), else the rules firing then
     checks: tuple[tuple[AlertCheck | None, int, str, tuple[int, ...]], ...]
     horizon: int | None = None  # the last time its predictions hold (see `first_only`); None: any
+    shy: tuple[tuple[str, int], ...] = ()  # floored page pairs no other page may precede (see `shy`), step they fire
+    pages: tuple[tuple[str, int], ...] = ()  # the page pairs firing in it, each with the step it fires at
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,13 @@ def plan(shape: Shape) -> Plan:
     # an event-count pair started on one failure (drawn settings seed 609, round 50: a catalog's 30m/3m page without
     # `for` fired at 0, and a case packed beside it checked it at 30m, where its own page blocks its start).
     first_only: set[int] = set()
+    # A floored page pair held by its `for` (pending at the first check, firing at a later 30m step) whose short
+    # window holds fewer failures than the restart floor: another page pair of the SLO fired at an earlier step
+    # beside it is within its long window there, and that page's instant ALERTS, 30m old, is past the lookback
+    # when the pair's rule is evaluated before the other's, so the floor stops it (a 5m evaluation or less keeps
+    # it pending: the waiver reads the other page firing). Its index → (its name, the step it fires at); no
+    # state firing another page pair before that step runs beside it, in its test group or a lane of it.
+    shy: dict[int, tuple[str, int]] = {}
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
     for w, line, text, gate, burst in zip(
@@ -233,6 +243,8 @@ def plan(shape: Shape) -> Plan:
         floor = restart_floor(min_bad) if w.name in shape.pages and short_counted(w) and start_counted(w) else 0
         if (shape.thin or shape.slices) and own_page_stops(fire, w.short_seconds, float(line), shape.slices, floor):
             first_only.add(len(pending) - 1)  # a floor over its short window's failures (drawn settings 1056)
+            if at:  # held: no other page may fire at an earlier step beside it (drawn settings 1098)
+                shy[len(pending) - 1] = (w.name, at)
         if recording_tiers().is_coarse(w.short_seconds):
             continue  # both windows read the one coarse tier: they cannot differ
         ended = pair_state(w, line * ABOVE, line * BELOW, busy)
@@ -343,7 +355,27 @@ def plan(shape: Shape) -> Plan:
     lasts = [max(p[2]) for p in pending]
     horizons = [lasts[i] if i in first_only else None for i in range(len(pending))]
     floored = {w.name: w.short_seconds for w in shape.windows if w.name in shape.pages and restart_floor(min_bad)}
-    for members in pack([p[1] for p in pending], lasts, horizons, floored):  # one test group per bin (state_packing)
+    page_rules = [r for r in shape.rules if r.window is not None and r.window.name in shape.pages]
+
+    def early_pages(state: _State) -> list[tuple[str, int]]:
+        """The page pairs firing under `state` (calmed, as the plan feeds it), each with the step it fires at."""
+        return [
+            (r.window.name, steps_after(r.for_seconds, step))
+            for r in page_rules
+            if r.window is not None and alert_value(r, lines, state) is not None
+        ]
+
+    def paged_early(shies: Sequence[tuple[str, int]], fired: Sequence[tuple[str, int]]) -> bool:
+        """Whether a page pair of `fired` fires at a step before a `shies` pair (another one) fires."""
+        return any(name != own and at < due for own, due in shies for name, at in fired)
+
+    def clash(members: list[int]) -> bool:
+        shies = [shy[m] for m in members if m in shy]
+        if not shies:
+            return False
+        return paged_early(shies, early_pages(_calm_windows(join(pending[m][1] for m in members), shape)))
+
+    for members in pack([p[1] for p in pending], lasts, horizons, floored, clash):  # one test group per bin
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
@@ -363,7 +395,14 @@ def plan(shape: Shape) -> Plan:
         titles = tuple(p[0] for p in joined)
         fired = {name: tuple(rules) for name, rules in fires.items()}
         horizon = min((h for h in (horizons[i] for i in members) if h is not None), default=None)
-        parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks), horizon), checked))
+        shies = tuple(shy[i] for i in members if i in shy)
+        pages = tuple(
+            (r.window.name, steps_after(r.for_seconds, step))
+            for i, _ in holding
+            if (r := shape.rules[i]) in page_rules and r.window is not None
+        )
+        part = Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks), horizon, shies, pages)
+        parts.append((part, checked))
     read = budget | {r.alert for r in shape.rules if r.window is not None}
     if not shape.lane_safe:
         return Plan(tuple((part,) for part, _ in parts), read)
@@ -397,6 +436,9 @@ def plan(shape: Shape) -> Plan:
     def fits(group: list[Part], part: Part) -> bool:
         bounds = [p.horizon for p in (*group, part) if p.horizon is not None]
         if bounds and max(p.times[-1] for p in (*group, part)) > min(bounds):
+            return False
+        # another lane's page reads as this lane's: its `on (service, slo, ...)` joins drop the lane label (`shy`)
+        if any(paged_early(p.shy, q.pages) for p in (*group, part) for q in (*group, part) if q is not p):
             return False
         return judge.fits([lane_of[id(p)] for p in (*group, part)])
 

@@ -8,7 +8,7 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from compiler.targets.prometheus.promtool.slo_state import _State
@@ -35,12 +35,13 @@ def pack(
     lasts: list[int] | None = None,
     horizons: list[int | None] | None = None,
     floored: Mapping[str, int] | None = None,
+    clash: Callable[[list[int]], bool] | None = None,
 ) -> list[list[int]]:
     """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order. With `lasts`
     (each state's last check) and `horizons` (the last time a state's prediction holds, None: any), no bin is
     checked past a member's horizon: a bin is checked whenever any member is. With `floored` (an SLO with a restart
     floor: each page pair's name → its short window's seconds), the rows the floor's waiver would blur stay apart
-    (`_floor_told`)."""
+    (`_floor_told`). With `clash`, no bin holds members it says clash (slo_plan's `shy`)."""
     bins: list[tuple[set[int], Decimal, list[int]]] = []
     for i, state in enumerate(states):
         keys = state.keys()
@@ -48,6 +49,8 @@ def pack(
             if total == state.total and not used & keys and _within([*members, i], lasts, horizons):
                 beside = [states[m] for m in members]
                 if not _held_alike(beside, state) or (floored and not _floor_told(beside, state, floored)):
+                    continue
+                if clash is not None and clash([*members, i]):
                     continue
                 used |= keys
                 members.append(i)
