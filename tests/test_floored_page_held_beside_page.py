@@ -7,7 +7,7 @@ page's rule (evaluated before the other's) read that page within its 30m window 
 5m lookback, and its short window holds 45 failures, under the restart floor of 50: the floor stopped it, while
 the plan expected it firing. At a 1m or a 5m evaluation the same series keep it pending and fire it at 15m (the
 waiver reads the other page still firing), so the rules are right and the plan was wrong: such a case now runs
-apart from any state that fires another page pair before it fires (slo_plan.py `shy`), in its group and its lanes.
+apart from any state that fires another page pair before it fires (slo_plan.py `shy`).
 """
 
 from __future__ import annotations

