@@ -85,3 +85,14 @@ def own_page_stops(state: _State, seconds: int, line: float, sliced: bool, floor
     after a page needs. A 1m evaluation keeps it up; the case's prediction holds at its own checks only."""
     fresh = starts(state, seconds, line, sliced)
     return bool(floor) and fresh and not starts(state, seconds, line, sliced, True, floor)
+
+
+def up_starts(state: _State, seconds: int, line: float, sliced: bool, floor: float) -> bool:
+    """Whether a page pair that starts nothing after a page (`paged`: its restart `floor` over its short window's
+    failures or bad slices) would start with another page pair of its SLO up (the floor's waiver): a case of it
+    must not run beside a state in which another page pair fires (drawn settings seed 1136)."""
+    return (
+        bool(floor)
+        and not starts(state, seconds, line, sliced, True, floor)
+        and starts(state, seconds, line, sliced, True, floor, up=True)
+    )

@@ -45,7 +45,7 @@ from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, o
 from compiler.targets.prometheus.promtool.event_strays import stray_states
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
-from compiler.targets.prometheus.promtool.pair_start import own_page_stops
+from compiler.targets.prometheus.promtool.pair_start import own_page_stops, up_starts
 from compiler.targets.prometheus.promtool.slice_counts import counted_of
 from compiler.targets.prometheus.promtool.slice_strays import slice_stray_states
 from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, page_pairs
@@ -227,6 +227,11 @@ def plan(shape: Shape) -> Plan:
     # state firing another page pair before that step shares its test group's state. (Lanes: the lane judge,
     # lane_faults.py, kept every such part apart in seed 1098's fleet as it stood, so no check is added there.)
     shy: dict[int, tuple[str, int]] = {}
+    # A stray row after a page (`paged`, no page pair held) that the restart floor stops, where another page pair
+    # up would waive the floor and start it: no state firing another page pair by its check shares its state
+    # (drawn settings seed 1136: the 6h/30m pair's 2.4 failures beside the 1h/5m page firing at 0). Index → (its
+    # name, its last check).
+    up_shy: dict[int, tuple[str, int]] = {}
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
     for w, line, text, gate, burst in zip(
@@ -287,12 +292,18 @@ def plan(shape: Shape) -> Plan:
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
                 if starts and not state.paged and not state.held:
                     first_only.add(len(pending) - 1)  # see below (one failure, as one bad slice)
+                floor_only = not starts and state.paged and not state.held & shape.pages
+                if floor_only and up_starts(state, w.short_seconds, float(line), False, restart_floor(min_bad)):
+                    up_shy[len(pending) - 1] = (w.name, at)
         if shape.slices and short_counted(w) and start_counted(w):  # one bad slice after a page starts nothing
             beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
             for title, state, starts in slice_stray_states(where, w, line, busy, beside, restart_floor(min_bad)):
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
                 if starts and not state.paged and not state.held:
                     first_only.add(len(pending) - 1)  # see below
+                floor_only = not starts and state.paged and not state.held & shape.pages
+                if floor_only and up_starts(state, w.short_seconds, float(line), True, restart_floor(min_bad)):
+                    up_shy[len(pending) - 1] = (w.name, at)
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
             for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
@@ -369,10 +380,11 @@ def plan(shape: Shape) -> Plan:
         return any(name != own and at < due for own, due in shies for name, at in fired)
 
     def clash(members: list[int]) -> bool:
-        shies = [shy[m] for m in members if m in shy]
-        if not shies:
+        shies, ups = [shy[m] for m in members if m in shy], [up_shy[m] for m in members if m in up_shy]
+        if not shies and not ups:
             return False
-        return paged_early(shies, early_pages(_calm_windows(join(pending[m][1] for m in members), shape)))
+        fired = early_pages(_calm_windows(join(pending[m][1] for m in members), shape))
+        return paged_early(shies, fired) or any(name != own and at <= last for own, last in ups for name, at in fired)
 
     for members in pack([p[1] for p in pending], lasts, horizons, floored, clash):  # one test group per bin
         joined = [pending[i] for i in members]
