@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from tests.drawn_fleet_relays import RELAY
 from tests.drawn_platform_edits import platform_edit
 from tests.drawn_round_trips import SKIPPED, Fleet, first_line, tree
 
@@ -42,6 +43,12 @@ class SharedEdit:
 def services_of(fleet: Fleet) -> dict[str, Path]:
     """Each drawn service's spec file (`svcN-x`, named as its file)."""
     return {p.stem: p for p in sorted(fleet.specs.rglob("svc*")) if p.suffix in (".yaml", ".jsonnet")}
+
+
+def relays_of(fleet: Fleet) -> set[str]:
+    """The drawn relay spec's name where the fleet has one (tests/drawn_fleet_relays.py): a service of its own, whose
+    files a platform edit (its runbook links) changes like any other's (fleet 5010 was judged a stray there)."""
+    return {p.stem for p in fleet.specs.rglob(f"{RELAY}.yaml")}
 
 
 def choose_shared_edit(fleet: Fleet, seed: int) -> SharedEdit:
@@ -71,7 +78,7 @@ def choose_shared_edit(fleet: Fleet, seed: int) -> SharedEdit:
         else ("https://runbooks.example.net/v2/{path}")
     )
     platform.write_text(yaml.safe_dump(plat, sort_keys=False, allow_unicode=True))
-    return SharedEdit(f"platform runbook_url {old} -> {plat['runbook_url']}", set(specs))
+    return SharedEdit(f"platform runbook_url {old} -> {plat['runbook_url']}", set(specs) | relays_of(fleet))
 
 
 def owner(path: str, services: set[str]) -> str | None:
@@ -94,7 +101,7 @@ def stray_diff_rows(edit: SharedEdit, changes: list[dict[str, Any]], services: s
 
 def shared_round_trip(fleet: Fleet, seed: int) -> list[str]:
     """Problems of a shared edit's round trip on a fleet compiled and clean (see the module)."""
-    services = set(services_of(fleet))
+    services = set(services_of(fleet)) | relays_of(fleet)
     before = tree(fleet.out)
     rule_files = {p for p in before if p.startswith("prometheus/") and "/tests/" not in p and p.endswith(".yaml")}
     alerting = {owner(p, services) for p in rule_files if "alert:" in (fleet.out / p).read_text()}

@@ -19,8 +19,8 @@ from tests.conftest import require_tool
 from tests.drawn_fleet_relays import RELAY, RELAYS_FROM
 from tests.drawn_fleets import compile_fleet, draw, is_bug
 from tests.drawn_platform_edits import platform_edit
-from tests.drawn_round_trips import Edit, named, stray_rows
-from tests.drawn_shared_edits import SHARED, owner
+from tests.drawn_round_trips import Edit, Fleet, named, stray_rows
+from tests.drawn_shared_edits import SHARED, choose_shared_edit, owner
 
 ROUND_TRIP_SEED = 356
 LARGE_SEED = 2010  # five services over three teams (round 43: fleets of 5-30 from seed 2000 on)
@@ -127,3 +127,16 @@ def test_a_runbook_belongs_to_its_folder_s_service_and_the_manifest_is_shared() 
     assert owner("runbooks/svc0-a/SLOErrorBudgetBurnFast-rtt-0.md", services) == "svc0-a"
     assert owner("prometheus/tests/svc1-b.holds.test.yaml", services) == "svc1-b"
     assert owner(".obsc-manifest", services) is None and ".obsc-manifest".startswith(SHARED)
+
+
+def test_a_platform_runbook_edit_affects_the_drawn_relay_too(tmp_path: Path) -> None:
+    """Fleet 5010 (round 54): the platform's runbook_url moved, the relay spec's files rightly changed, and the round
+    trip called them "of a service it does not affect" (only `svc*` specs counted as services)."""
+    fleet = Fleet(tmp_path)
+    (fleet.specs / "teams" / "obs").mkdir(parents=True)
+    (fleet.specs / "svc1-api.yaml").write_text("service: svc1-api\n")
+    (fleet.specs / "teams" / "obs" / f"{RELAY}.yaml").write_text(f"service: {RELAY}\n")
+    (fleet.specs / "platform.yaml").write_text("runbook_url: https://runbooks.example.net/{path}\n")
+    edit = choose_shared_edit(fleet, 6)  # seed % 3 == 0 and even: the runbook_url branch
+    assert edit.affected == {"svc1-api", RELAY}
+    assert owner(f"runbooks/{RELAY}/ServiceDown.md", edit.affected) == RELAY
