@@ -266,7 +266,7 @@ def _annotation(text: str, value: float, query_labels: dict[str, str] | None, gr
 # operation, with ample room) is at most 1e-5 of that digit.
 _STRAY = Decimal("1e-5")
 _HALF = Decimal("0.5")
-_NUDGE = Decimal("1.000001")  # moves the digits past the 4th by at least 1e-3 of it
+NUDGE = Decimal("1.000001")  # moves the digits past the 4th by at least 1e-3 of it
 
 
 def spelled_alike(value: float) -> bool:
@@ -287,7 +287,7 @@ def off_ties(value: Decimal, shown: Callable[[Decimal], float] = float) -> Decim
     for _ in range(64):
         if spelled_alike(shown(value)):
             break
-        value *= _NUDGE
+        value *= NUDGE
     return value
 
 

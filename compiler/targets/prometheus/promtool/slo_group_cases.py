@@ -40,7 +40,7 @@ from compiler.targets.prometheus.promtool.event_strays import stray_states, waiv
 from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
-from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
+from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, off_tied
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
@@ -72,6 +72,8 @@ def _groups(
     `times` only (a start on one failure, see `_slo_group_cases`), so no other SLO's lane asks it later."""
     samples = max(times) // step + 1
     fed = [(states[0], sample_group(slo))] + [(s, g) for n, s in enumerate(states) if n for g in one_apart(slo, n)]
+    for state in states:
+        off_tied([r.source for r in rules if r.source is not None], lines, state)
     inputs = tuple(s for state, group in fed for s in _inputs(service, slo, state, samples, group))
     holding = [
         (rule, firing(rule, value, group=group))

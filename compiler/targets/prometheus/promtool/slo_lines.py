@@ -5,7 +5,7 @@ guard, and the budget alerts' lines, read from the rule text's numbers as Promet
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
@@ -15,12 +15,14 @@ from compiler.model.burnrate import (
     count_floor,
     error_ratio_threshold,
     recorded_windows,
+    recording_tiers,
     recovery_windows,
 )
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo, Tier
 from compiler.model.units import decimal_text
 from compiler.targets.prometheus.counted_short import restart_floor, slice_gate
+from compiler.targets.prometheus.promtool.cases import NUDGE, spelled_alike
 from compiler.targets.prometheus.promtool.slice_counts import counted
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
@@ -120,6 +122,28 @@ def alert_value(alert: AlertKind, lines: Lines, state: _State) -> float | None:
     if alert.budget == "low":
         return remaining if remaining < lines.budget_left and remaining > 0 else None
     return remaining if remaining <= 0 else None
+
+
+def off_tied(alerts: Sequence[AlertKind], lines: Lines, state: _State) -> tuple[float | None, ...]:
+    """Each alert's value under `state` (alert_value), after raising by millionths the window a shown value is read
+    from (a pair's long window, the coarse tier for the budget alerts) until every value is clear of `%.4g` rounding
+    ties (cases.spelled_alike): whatever ratio a case builder set (1.25x a line, a share of a budget, a coarse ratio
+    read back over the history seen), Prometheus's own arithmetic may land on the other side of a tie. Found at
+    objective 99.05 (round 54): the 3d/6h pair's line at 1.25x, 0.011875, read back over 1d8h of history seen,
+    showed 1.187% where the case expected 1.188%."""
+    values = tuple(alert_value(a, lines, state) for a in alerts)
+    for _ in range(64):
+        tied = [a for a, v in zip(alerts, values, strict=True) if v is not None and not spelled_alike(v)]
+        if not tied:
+            break
+        for seconds in {a.window.long_seconds if a.window else lines.period_seconds for a in tied}:
+            if recording_tiers().is_coarse(seconds):
+                state.coarse *= NUDGE
+            else:
+                state.ratios[seconds] = state.ratios.get(seconds, Decimal(0)) * NUDGE
+        state._windows.clear()  # its memo of what each window reads
+        values = tuple(alert_value(a, lines, state) for a in alerts)
+    return values
 
 
 def page_pairs(windows: Iterable[BurnWindow]) -> frozenset[str]:

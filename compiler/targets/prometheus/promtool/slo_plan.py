@@ -48,7 +48,7 @@ from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.pair_start import own_page_stops, up_starts
 from compiler.targets.prometheus.promtool.slice_counts import counted_of
 from compiler.targets.prometheus.promtool.slice_strays import slice_stray_states
-from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, page_pairs
+from compiler.targets.prometheus.promtool.slo_lines import Lines, off_tied, page_pairs
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
@@ -391,7 +391,7 @@ def plan(shape: Shape) -> Plan:
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
         state = _calm_windows(join(p[1] for p in joined), shape)
-        holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := alert_value(r, lines, state)) is not None)
+        holding = tuple((i, v) for i, v in enumerate(off_tied(shape.rules, lines, state)) if v is not None)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
         fed = _rates(state, shape, checked_at[-1] // step + 1)
