@@ -48,7 +48,7 @@ from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.pair_start import own_page_stops, up_starts
 from compiler.targets.prometheus.promtool.slice_counts import counted_of
 from compiler.targets.prometheus.promtool.slice_strays import slice_stray_states
-from compiler.targets.prometheus.promtool.slo_lines import Lines, off_tied, page_pairs
+from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, off_tied, page_pairs
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
