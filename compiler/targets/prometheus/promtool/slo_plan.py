@@ -18,7 +18,6 @@ plan's complete input, so an SLO unlike the others gets its own plan at the cost
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import NamedTuple
@@ -45,10 +44,11 @@ from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, o
 from compiler.targets.prometheus.promtool.event_strays import stray_states
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
+from compiler.targets.prometheus.promtool.page_clash import Marks, page_clash
 from compiler.targets.prometheus.promtool.pair_start import own_page_stops, up_starts
 from compiler.targets.prometheus.promtool.slice_counts import counted_of
 from compiler.targets.prometheus.promtool.slice_strays import slice_stray_states
-from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, off_tied, page_pairs
+from compiler.targets.prometheus.promtool.slo_lines import Lines, off_tied, page_pairs
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
@@ -219,19 +219,8 @@ def plan(shape: Shape) -> Plan:
     # an event-count pair started on one failure (drawn settings seed 609, round 50: a catalog's 30m/3m page without
     # `for` fired at 0, and a case packed beside it checked it at 30m, where its own page blocks its start).
     first_only: set[int] = set()
-    # A floored page pair held by its `for` (pending at the first check, firing at a later 30m step) whose short
-    # window holds fewer failures than the restart floor: another page pair of the SLO fired at an earlier step
-    # beside it is within its long window there, and that page's instant ALERTS, 30m old, is past the lookback
-    # when the pair's rule is evaluated before the other's, so the floor stops it (a 5m evaluation or less keeps
-    # it pending: the waiver reads the other page firing). Its index → (its name, the step it fires at); no
-    # state firing another page pair before that step shares its test group's state. (Lanes: the lane judge,
-    # lane_faults.py, kept every such part apart in seed 1098's fleet as it stood, so no check is added there.)
-    shy: dict[int, tuple[str, int]] = {}
-    # A stray row after a page (`paged`, no page pair held) that the restart floor stops, where another page pair
-    # up would waive the floor and start it: no state firing another page pair by its check shares its state
-    # (drawn settings seed 1136: the 6h/30m pair's 2.4 failures beside the 1h/5m page firing at 0). Index → (its
-    # name, its last check).
-    up_shy: dict[int, tuple[str, int]] = {}
+    # Held floored pages, strays after a page the floor stops: no state firing another page shares theirs (page_clash)
+    shy, up_shy = Marks(), Marks()
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
     for w, line, text, gate, burst in zip(
@@ -242,7 +231,7 @@ def plan(shape: Shape) -> Plan:
         # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
         events = f", {decimal_text(min_bad * ABOVE)} {shape.failures} over {w.long}" if min_bad else ""
         fire = guarded_state(min_bad, line, w, ABOVE, busy)
-        title = f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}"
+        title = f"{where} both at 1.25x{events} fire after {format_duration(w.for_seconds) if w.for_seconds else '0s'}"
         add(title, fire, hold_times(w.for_seconds, step), alert_of(w))
         floor = restart_floor(min_bad) if w.name in shape.pages and short_counted(w) and start_counted(w) else 0
         if (shape.thin or shape.slices) and own_page_stops(fire, w.short_seconds, float(line), shape.slices, floor):
@@ -365,27 +354,11 @@ def plan(shape: Shape) -> Plan:
     lasts = [max(p[2]) for p in pending]
     horizons = [lasts[i] if i in first_only else None for i in range(len(pending))]
     floored = {w.name: w.short_seconds for w in shape.windows if w.name in shape.pages and restart_floor(min_bad)}
-    page_rules = [r for r in shape.rules if r.window is not None and r.window.name in shape.pages]
 
-    def early_pages(state: _State) -> list[tuple[str, int]]:
-        """The page pairs firing under `state` (calmed, as the plan feeds it), each with the step it fires at."""
-        return [
-            (r.window.name, steps_after(r.for_seconds, step))
-            for r in page_rules
-            if r.window is not None and alert_value(r, lines, state) is not None
-        ]
+    def calm_of(members: list[int]) -> _State:
+        return _calm_windows(join(pending[i][1] for i in members), shape)
 
-    def paged_early(shies: Sequence[tuple[str, int]], fired: Sequence[tuple[str, int]]) -> bool:
-        """Whether a page pair of `fired` fires at a step before a `shies` pair (another one) fires."""
-        return any(name != own and at < due for own, due in shies for name, at in fired)
-
-    def clash(members: list[int]) -> bool:
-        shies, ups = [shy[m] for m in members if m in shy], [up_shy[m] for m in members if m in up_shy]
-        if not shies and not ups:
-            return False
-        fired = early_pages(_calm_windows(join(pending[m][1] for m in members), shape))
-        return paged_early(shies, fired) or any(name != own and at <= last for own, last in ups for name, at in fired)
-
+    clash = page_clash(shape.rules, shape.pages, step, lines, (shy, up_shy), calm_of)
     for members in pack([p[1] for p in pending], lasts, horizons, floored, clash):  # one test group per bin
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
@@ -473,7 +446,3 @@ def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
 def _rates(state: _State, shape: Shape, samples: int) -> Rates:
     recorded, period, step = shape.recorded, shape.period_seconds, shape.step
     return rates(state, recorded, period, samples, shape.slices, shape.counted, shape.sliced, step)
-
-
-def _duration(seconds: int) -> str:
-    return format_duration(seconds) if seconds else "0s"
