@@ -100,6 +100,9 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     out = []
     for row in _rows(lanes):
         parts = [c for c in row if c is not None]
+        # a group has one input interval: a case written at another runs alone (traffic_cases.py's UP_STEP)
+        out.extend(c for c in parts if c.interval != parts[0].interval)
+        parts = [c for c in parts if c.interval == parts[0].interval]
         # `up` fed beside an SLO case would wake its SLODataMissing (SLI series absent, targets up): run apart
         apart = [c for c in parts if "up" in map(_name, c.series)]
         if apart and any(k.alertname == names.SLO_DATA_MISSING for c in parts if c not in apart for k in c.alerts):

@@ -17,8 +17,10 @@ from dataclasses import replace
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model.alerts import service_alerts
 from compiler.model.drop_pages import is_relay_page, stop_pages
 from compiler.model.promql import Matcher
+from compiler.model.relays import crash_loop_hold
 from compiler.model.traffic import TRAFFIC_FLOOR
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text
@@ -207,10 +209,18 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     laned = step > 3600 and lane_safe(_as_laned(service, anomaly) + milestone)
     shares = list(dict.fromkeys(threshold(r) for r in anomaly)) or [Decimal("0.5")]
     build = _laned_case if laned else _sequential_case
-    traffic = [
-        build(service, anomaly, milestone if i == 0 else [], share, step)
-        for i, share in enumerate(shares if anomaly or milestone else [])
-    ]
+    if anomaly and _gaps_read_as_loop(service, step):
+        # the anomaly's comparisons at UP_STEP with `up` at every sample; the milestone's at `step`, without `up`
+        laned_up = [
+            _targets_up(service, anomaly, _resampled(build(service, anomaly, [], s, step), step)) for s in shares
+        ]
+        traffic = [build(service, [], milestone, shares[0], step)] if milestone else []
+    else:
+        laned_up = []
+        traffic = [
+            build(service, anomaly, milestone if i == 0 else [], share, step)
+            for i, share in enumerate(shares if anomaly or milestone else [])
+        ]
     if milestone:
         floor = _milestone_floor_case(service, milestone, step)
         if traffic and max(c.at for c in floor.alerts) < WEEK:  # see _milestone_floor_case
@@ -222,7 +232,50 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     down = _down_drop_case(service, anomaly, step)
     relay = _relay_drop_case(service, anomaly, step)
     extra = [c for c in (down, relay) if c is not None]
+    if laned_up:
+        return traffic + laned_up + extra
     return [_targets_up(service, anomaly, case) for case in traffic] + extra
+
+
+# `up` where the long file's 12h gaps read as a crash loop (_gaps_read_as_loop): a sample every 4m is one within
+# the 5m lookback at every moment ServiceDown reads, as a target scraped all along is.
+UP_STEP = 240
+
+
+def _gaps_read_as_loop(service: Service, step: int) -> bool:
+    """Whether `up` written every `step` (the long file's 12h) reads as a crash loop to the service's ServiceDown,
+    which holds back a traffic drop (model/drop_pages.py). Its churn branch (service_down._churned) counts each
+    moment with no target in the lookback as down, once its guard (a target seen two to four loop holds back)
+    reaches a sample: with a loop hold over a quarter of the step (3h at 12h steps), some check's guard does. The
+    rule is right (a target seen once in 12h is up at a tiny share of the moments); the input was not (round 54:
+    a 4h hold fired ServiceDown from 7d12h, and the drops the traffic case expected to ticket were held back)."""
+    holds = [
+        crash_loop_hold(service, a.key_alert.for_seconds)
+        for a in service_alerts(service)
+        if a.kind is AlertKind.SERVICE_DOWN and a.key_alert is not None
+    ]
+    return step > UP_STEP and any(4 * hold >= step for hold in holds)
+
+
+def _resampled(case: Case, step: int) -> Case:
+    """`case` (its series written every `step`, runs of one value) with its series written every UP_STEP: each
+    value held from just after the step before up to its own, so that at every step the 1h averages (now and a
+    week ago) read the value the step read before, and its checks stand. The milestone reads the 7 days before its
+    hour, which a held value reaches: its cases stay at `step`. `_targets_up` then writes `up` every UP_STEP."""
+    per = step // UP_STEP
+    assert per * UP_STEP == step, step
+
+    def values(text: str) -> str:
+        out = []
+        for i, run in enumerate(text.split()):
+            value, _, repeats = run.partition("+0x")
+            assert repeats.isdigit(), run  # the traffic cases write runs of one value
+            count = int(repeats) + 1  # samples of the run
+            out.append(f"{value}+0x{count * per - 1}" if i else f"{value}+0x{(count - 1) * per}")
+        return " ".join(out)
+
+    series = tuple(s._replace(values=values(s.values)) for s in case.series)
+    return case._replace(interval=UP_STEP, series=series)
 
 
 def _down_drop_case(service: Service, anomaly: list[Rule], step: int) -> Case | None:
