@@ -4,25 +4,43 @@ The traffic cases keep ServiceDown quiet by feeding `up`, written at the long fi
 ServiceDown's churn branch reads a target seen once in 12h as a crash loop (its guard, two to four holds back,
 reaches a sample), so it fired, and the anomaly's drops it holds back went quiet where the case expected tickets:
 with a 4h hold, api.long.test.yaml failed promtool at 7d12h (lanes traffic-4 and traffic-9). Now the anomaly's
-comparisons run at 4m steps there, `up` at every sample, and the long file passes.
+comparisons run at 4m steps there, `up` at every sample, and the long file passes. Such a case runs in a group of
+its own: merged beside the 12h error-types case (without a milestone case before it), it was read at 12h steps.
 """
 
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import require_tool
-from tests.test_service_down_long_holds import _compile
+from tests.test_group_down import API, PLATFORM
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("hold", ["4h", "1d"])
-def test_the_long_file_passes_promtool_under_a_long_down_hold(tmp_path: Path, hold: str) -> None:
+def _long(tmp_path: Path, hold: str, milestone: bool = True) -> Path:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    alerts = f"alerts:\n  service_down: {{critical: {{threshold: true, for: {hold}}}}}\n"
+    alerts += "" if milestone else "  traffic_milestone: false\n"
+    (specs / "api.yaml").write_text(API.replace("BY", "cluster") + alerts)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", "-q"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return out / "prometheus" / "tests" / "api.long.test.yaml"
+
+
+@pytest.mark.parametrize(("hold", "milestone"), [("4h", True), ("4h", False), ("1d", True)])
+def test_the_long_file_passes_promtool_under_a_long_down_hold(tmp_path: Path, hold: str, milestone: bool) -> None:
     promtool = require_tool("promtool", "PROMTOOL")
-    long = _compile(tmp_path, hold) / "prometheus" / "tests" / "api.long.test.yaml"
+    long = _long(tmp_path, hold, milestone)
     tests = yaml.safe_load(long.read_text())["tests"]
     drops = [
         t
@@ -38,5 +56,5 @@ def test_the_long_file_passes_promtool_under_a_long_down_hold(tmp_path: Path, ho
 
 def test_a_short_down_hold_keeps_the_long_file_at_its_steps(tmp_path: Path) -> None:
     """Up to 2h the 12h `up` reads as up (no guard reaches a sample): the cases stay as they were."""
-    long = _compile(tmp_path, "2h") / "prometheus" / "tests" / "api.long.test.yaml"
+    long = _long(tmp_path, "2h")
     assert {t["interval"] for t in yaml.safe_load(long.read_text())["tests"]} == {"12h"}

@@ -118,6 +118,7 @@ SLOW_MODULES = (
     "tests/test_le_spellings.py",
     "tests/test_lifecycle.py",
     "tests/test_long_running.py",
+    "tests/test_long_traffic_holds.py",
     "tests/test_mesh_directions.py",
     "tests/test_mesh_reporter.py",
     "tests/test_missing_data_ticket.py",

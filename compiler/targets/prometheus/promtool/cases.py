@@ -97,7 +97,7 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     """Run the i-th case of every lane in one test group: promtool evaluates every rule at every step, so
     independent inputs evaluated together cost one timeline instead of several. Lanes must not feed each
     other's rules; lanes sharing alert names must all `predict`."""
-    out = []
+    out: list[Case] = []
     for row in _rows(lanes):
         parts = [c for c in row if c is not None]
         # a group has one input interval: a case written at another runs alone (traffic_cases.py's UP_STEP)
