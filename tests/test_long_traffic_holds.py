@@ -13,10 +13,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 
+from compiler.api import compile_specs
+from compiler.targets.prometheus.promtool import traffic_cases as traffic_cases_module
 from tests.conftest import require_tool
 from tests.test_group_down import API, PLATFORM
 
@@ -58,3 +61,32 @@ def test_a_short_down_hold_keeps_the_long_file_at_its_steps(tmp_path: Path) -> N
     """Up to 2h the 12h `up` reads as up (no guard reaches a sample): the cases stay as they were."""
     long = _long(tmp_path, "2h")
     assert {t["interval"] for t in yaml.safe_load(long.read_text())["tests"]} == {"12h"}
+
+
+def test_comparisons_one_after_another_pass_promtool_under_a_long_down_hold(tmp_path: Path) -> None:
+    """The fallback when lanes could mix (traffic_cases.lane_safe) at a 4h hold: its comparisons, resampled to 4m,
+    span two weeks and more, and still pass."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    with mock.patch.object(traffic_cases_module, "lane_safe", lambda rules: False):
+        specs = tmp_path / "specs"
+        specs.mkdir()
+        (specs / "platform.yaml").write_text(PLATFORM)
+        hold = "alerts:\n  service_down: {critical: {threshold: true, for: 4h}}\n"
+        (specs / "api.yaml").write_text(API.replace("BY", "cluster") + hold)
+        artifacts = compile_specs([str(specs)]).bundle.artifacts
+    long = next(a for a in artifacts if a.path.endswith("api.long.test.yaml"))
+    tests = yaml.safe_load(long.content)["tests"]
+    assert "4m" in {t["interval"] for t in tests} and not any("a lane each" in t["name"] for t in tests)
+    out = tmp_path / "out"
+    for artifact in artifacts:
+        if artifact.path.startswith("prometheus/"):
+            (out / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (out / artifact.path).write_text(artifact.content)
+    run = subprocess.run(
+        [promtool, "test", "rules", "tests/api.long.test.yaml"],
+        cwd=out / "prometheus",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
