@@ -21,7 +21,9 @@ import yaml
 from compiler.api import compile_specs
 from compiler.targets.prometheus.promtool import traffic_cases as traffic_cases_module
 from tests.conftest import require_tool
+from tests.relay_specs import CART, COLLECTOR
 from tests.test_group_down import API, PLATFORM
+from tests.test_relay_traffic_one_notification import PLATFORM as RELAY_PLATFORM
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,3 +92,34 @@ def test_comparisons_one_after_another_pass_promtool_under_a_long_down_hold(tmp_
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_the_relay_case_tells_the_relays_page_under_a_long_down_hold(tmp_path: Path) -> None:
+    """cart behind its relay (`relay:`), ServiceDown held 4h: the long file passes, and its relay case needs the
+    relay's page to stay quiet. Fed `up` every 12h, cart's own ServiceDown fired there too and held the drop back
+    without the relay's page (main's code: the case passed with the page's series taken out)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(RELAY_PLATFORM)
+    (specs / "cart.yaml").write_text(CART + "alerts:\n  service_down: {critical: {threshold: true, for: 4h}}\n")
+    (specs / "otel-collector.yaml").write_text(COLLECTOR)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", "-q"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    tests_dir = out / "prometheus" / "tests"
+
+    def promtool_on(suite: dict[str, object]) -> subprocess.CompletedProcess[str]:
+        path = tests_dir / "focused.test.yaml"
+        path.write_text(yaml.safe_dump(suite))
+        return subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=600)
+
+    suite = yaml.safe_load((tests_dir / "cart.long.test.yaml").read_text())
+    done = promtool_on(suite)
+    assert done.returncode == 0, done.stdout[-3000:]
+    relay = [t for t in suite["tests"] if "while the relay's" in t["name"]]
+    assert len(relay) == 1
+    relay[0]["input_series"] = [s for s in relay[0]["input_series"] if not s["series"].startswith("ALERTS")]
+    suite["tests"] = relay
+    assert promtool_on(suite).returncode != 0, "the relay case stays quiet without the relay's page"

@@ -209,7 +209,8 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     laned = step > 3600 and lane_safe(_as_laned(service, anomaly) + milestone)
     shares = list(dict.fromkeys(threshold(r) for r in anomaly)) or [Decimal("0.5")]
     build = _laned_case if laned else _sequential_case
-    if anomaly and _gaps_read_as_loop(service, step):
+    dense = bool(anomaly) and _gaps_read_as_loop(service, step)
+    if dense:
         # the anomaly's comparisons at UP_STEP with `up` at every sample; the milestone's at `step`, without `up`
         laned_up = [
             _targets_up(service, anomaly, _resampled(build(service, anomaly, [], s, step), step)) for s in shares
@@ -231,6 +232,8 @@ def traffic_cases(service: Service, anomaly: list[Rule], milestone: list[Rule], 
             traffic.append(floor)
     down = _down_drop_case(service, anomaly, step)
     relay = _relay_drop_case(service, anomaly, step)
+    if relay is not None and dense:  # its targets up as well, so that only the relay's page holds the drop back
+        relay = _resampled(relay, step)
     extra = [c for c in (down, relay) if c is not None]
     if laned_up:
         return traffic + laned_up + extra
@@ -258,9 +261,10 @@ def _gaps_read_as_loop(service: Service, step: int) -> bool:
 
 
 def _resampled(case: Case, step: int) -> Case:
-    """`case` (its series written every `step`, runs of one value) with its series written every UP_STEP: each
-    value held from just after the step before up to its own, so that at every step the 1h averages (now and a
-    week ago) read the value the step read before, and its checks stand. The milestone reads the 7 days before its
+    """`case` (its series written every `step`, runs of one value and `_xN` gaps) with its series written every
+    UP_STEP: each value (or gap) held from just after the step before up to its own, so that at every step the 1h
+    averages (now and a week ago, and a page's ALERTS over the hour) read what the step read before, and its checks
+    stand. The milestone reads the 7 days before its
     hour, which a held value reaches: its cases stay at `step`. `_targets_up` then writes `up` every UP_STEP."""
     per = step // UP_STEP
     assert per * UP_STEP == step, step
@@ -268,6 +272,10 @@ def _resampled(case: Case, step: int) -> Case:
     def values(text: str) -> str:
         out = []
         for i, run in enumerate(text.split()):
+            if run.startswith("_x"):  # `_xN`: N steps without a sample
+                count = int(run[2:])
+                out.append(f"_x{count * per if i else (count - 1) * per + 1}")
+                continue
             value, _, repeats = run.partition("+0x")
             assert repeats.isdigit(), run  # the traffic cases write runs of one value
             count = int(repeats) + 1  # samples of the run
