@@ -7,18 +7,15 @@ pieces, run, put back in fleet order, and how services of one shape share their 
 from __future__ import annotations
 
 import logging
-import os
-import stat
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from compiler import workers
-from compiler.errors import OutputError
 from compiler.model.types import Fleet, Service
-from compiler.output import direct, tree
-from compiler.output.bundle import Artifact, same_bytes
+from compiler.output import direct
+from compiler.output.bundle import Artifact
 from compiler.targets import TargetOptions, all_targets, shapes
 
 log = logging.getLogger("obsc")
@@ -157,38 +154,9 @@ def _written(part: Callable[[], _Done], into: Into | None) -> Callable[[], _Done
 def _finished(done: _Done, command: str, compare: str | None = None) -> _Done:
     """Each file finished as the bytes the writer compares with the output and writes (a renamed service's
     encoded from its template's pieces in one pass: no text is made for it); with `compare` (the live
-    output), one whose bytes are there already as `Artifact.kept`."""
-    root = os.path.join(compare, "") if compare is not None else None
-    folders: dict[str, bool] = {}
-    return _Done([[_as_bytes(a, command, root, folders) for a in files] for files in done.files], done.tally)
-
-
-def _as_bytes(artifact: Artifact, command: str, root: str | None, folders: dict[str, bool]) -> Artifact:
-    data = direct.finished_bytes(artifact, command)
-    if root is not None and _real_folder(root, artifact.path.rpartition("/")[0], folders):
-        file = root + artifact.path
-        try:
-            old, _, seen = tree.read_bytes(file)
-        except OutputError:  # unreadable: the writer's plan reads it again and says why
-            old, seen = None, None
-        if old is not None and seen is not None and same_bytes(old, data):
-            return Artifact.kept(artifact.path, artifact.ownership, file, seen)
-    return Artifact.as_bytes(artifact.path, artifact.ownership, data)
-
-
-def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
-    """`folder` (relative to `root`) and each folder above it are real directories, none a symlink: a worker
-    reads the output only where the writer's plan would (tree.scan never follows a link). `known`: folders
-    looked at already."""
-    if not folder:
-        return True
-    if folder not in known:
-        try:
-            real = stat.S_ISDIR(os.lstat(root + folder).st_mode)
-        except OSError:
-            real = False
-        known[folder] = real and _real_folder(root, folder.rpartition("/")[0], known)
-    return known[folder]
+    output), one whose bytes are there already as `Artifact.kept` (direct.finish_against)."""
+    finished = iter(direct.finish_against([a for files in done.files for a in files], command, compare))
+    return _Done([[next(finished) for _ in files] for files in done.files], done.tally)
 
 
 def _fleet_part(

@@ -1,6 +1,6 @@
 """A warm whole-directory compile: the generating workers compare each finished file with the output and send back
 only those that differ; a file already holding its bytes comes back as `Artifact.kept` (its path and the identity
-the worker saw), and the writer links it into the new tree without reading it again (generation._as_bytes,
+the worker saw), and the writer links it into the new tree without reading it again (output/direct.finish_against,
 writer.plan). Same bytes out as before; what changed after the worker looked is read and compared as usual."""
 
 from __future__ import annotations

@@ -7,16 +7,21 @@ first had to unpickle, header and encode 280 MB of text. Each worker now finishe
 and writes its own part as soon as it is generated, so the writing overlaps generation on every CPU.
 Everything else stays the writer's (output/writer.py): the lock is taken and the staging tree made before
 the workers start, the parent writes the manifest, validation runs on the staged tree, one atomic swap.
+
+Into an output that exists (round 54), the workers read instead: each finished file is compared with the live
+output's (finish_against), and one holding those bytes already travels back as its path and identity only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Sequence
 
 from compiler.errors import OutputError
-from compiler.output.bundle import Artifact, Ownership, check_path, header, stub_marker
+from compiler.output import tree
+from compiler.output.bundle import Artifact, Ownership, check_path, header, same_bytes, stub_marker
 from compiler.output.swap import STAGING
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC  # what open(path, "wb") asks for
@@ -83,3 +88,39 @@ def finish_and_write(artifacts: Sequence[Artifact], command: str, staging: str) 
             raise OutputError(f"{out}: {why}; nothing was written") from None
         staged.append(Artifact.staged(artifact.path, artifact.ownership, path))
     return staged
+
+
+def finish_against(artifacts: Sequence[Artifact], command: str, live: str | None) -> list[Artifact]:
+    """`artifacts` finished as bytes (finished_bytes); with `live` (the output, locked), each file whose bytes
+    it holds already as `Artifact.kept` (the writer links it into the new tree if it is still as found)."""
+    root = os.path.join(live, "") if live is not None else None
+    folders: dict[str, bool] = {}
+    return [_finished_or_kept(a, command, root, folders) for a in artifacts]
+
+
+def _finished_or_kept(artifact: Artifact, command: str, root: str | None, folders: dict[str, bool]) -> Artifact:
+    data = finished_bytes(artifact, command)
+    if root is not None and _real_folder(root, artifact.path.rpartition("/")[0], folders):
+        file = root + artifact.path
+        try:
+            old, _, seen = tree.read_bytes(file)
+        except OutputError:  # unreadable: the writer's plan reads it again and says why
+            old, seen = None, None
+        if old is not None and seen is not None and same_bytes(old, data):
+            return Artifact.kept(artifact.path, artifact.ownership, file, seen)
+    return Artifact.as_bytes(artifact.path, artifact.ownership, data)
+
+
+def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
+    """`folder` (relative to `root`) and each folder above it are real directories, none a symlink: a worker
+    reads the output only where the writer's plan would (tree.scan never follows a link). `known`: folders
+    looked at already."""
+    if not folder:
+        return True
+    if folder not in known:
+        try:
+            real = stat.S_ISDIR(os.lstat(root + folder).st_mode)
+        except OSError:
+            real = False
+        known[folder] = real and _real_folder(root, folder.rpartition("/")[0], known)
+    return known[folder]

@@ -132,7 +132,7 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
             warnings.append(f"{path}: a directory where obsc writes a file; {_REFUSED}")
             changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
             continue
-        if artifact.seen is not None:  # a worker read these exact bytes here (generation._as_bytes)
+        if artifact.seen is not None:  # a worker read these exact bytes here (direct.finish_against)
             if kind == tree.FILE and tree.identity(os.path.join(root, path)) == artifact.seen:
                 # as it found it: not read again (a one-service change re-read and compared 33,000 files here)
                 if artifact.ownership is Ownership.STUB:
