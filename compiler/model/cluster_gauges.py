@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 
 from compiler.errors import Diagnostic, Location
-from compiler.model.metric_paths import metric_path
+from compiler.model.metric_paths import metric_path, selector_warnings
 from compiler.model.promql import Matcher
 from compiler.model.types import Aggregation, Service
 from compiler.spec.document import Path
@@ -80,8 +80,6 @@ def cluster_gauge_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     for service in services:
         for metric in service.metrics:
             selector = metric.selector
-            if selector is not None and (message := _unpinned_leader(selector.metric, selector.matchers)):
-                found.setdefault((metric.location, metric_path(service, metric)), message)
             if selector is None or metric.aggregation is not Aggregation.SUM:
                 continue
             why = next((why for names, why in _CLUSTER_WIDE if names.fullmatch(selector.metric)), None)
@@ -89,6 +87,11 @@ def cluster_gauge_warnings(services: Sequence[Service]) -> list[Diagnostic]:
                 message = f"{selector.metric} {why}; aggregation: max reads it once"
                 found.setdefault((metric.location, metric_path(service, metric)), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def leader_only_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """One located warning per metric reading a leader-only series (_LEADER_ONLY) without pinning its leader."""
+    return selector_warnings(services, _unpinned_leader)
 
 
 def _unpinned_leader(series: str, matchers: Sequence[Matcher]) -> str | None:

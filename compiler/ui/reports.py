@@ -14,7 +14,7 @@ from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
 from compiler.model.backend_reach import backend_reach_warnings
 from compiler.model.client_error_counters import client_error_counter_warnings
-from compiler.model.cluster_gauges import cluster_gauge_warnings
+from compiler.model.cluster_gauges import cluster_gauge_warnings, leader_only_warnings
 from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.dns_rcodes import dns_rcode_warnings
@@ -283,6 +283,7 @@ def spec_diagnostics(out: Out, services: Sequence[Service]) -> None:
     out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")
     out.diagnostics(state_set_warnings(services), severity="warning", code="selector")
     out.diagnostics(cluster_gauge_warnings(services), severity="warning", code="selector")
+    out.diagnostics(leader_only_warnings(services), severity="warning", code="selector")
     out.diagnostics(backend_reach_warnings(services), severity="warning", code="selector")
     out.diagnostics(summary_slice_warnings(services), severity="warning", code="selector")
     out.diagnostics(summary_histogram_warnings(services), severity="warning", code="selector")
